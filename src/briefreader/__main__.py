@@ -1,0 +1,5 @@
+"""Lets `python -m briefreader` behave exactly like the `briefreader` command."""
+
+from briefreader.cli import main
+
+main()

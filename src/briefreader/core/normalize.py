@@ -1,0 +1,589 @@
+"""Pure functions that rebuild raw PDF extractions and web scrapes into headings and paragraphs.
+
+Two layouts are told apart by their line lengths:
+
+* *column* text (a PDF set in narrow columns, lines of ~35 characters) is cut into chunks at
+  blank lines and page starts, then chunks are glued back into paragraphs: a chunk that does
+  not end a sentence is continued by the next one, whatever lies between them;
+* *flow* text (a web page or an extraction that kept one paragraph per line) is taken a line
+  at a time, and a paragraph cut by a page break mid-sentence is mended.
+
+Both drop page furniture (running heads, issue lines, page numbers, mastheads, tables of
+contents, web boilerplate) and repair letter-spaced words. The result is deterministic: the
+same raw text always gives the same blocks and offsets, which annotations rely on. Bump
+NORMALIZER_VERSION whenever a change alters the output, so indexes are rebuilt.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from briefreader.core.models import Block, BlockKind, NormalizedText
+from briefreader.core.sentences import sentence_spans
+
+NORMALIZER_VERSION = 1
+
+# Paragraphs longer than this (scraped pages that lost their breaks) are split at sentences.
+LONG_PARAGRAPH = 2500
+PARAGRAPH_TARGET = 900
+
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u2060\ufeff]")
+_ODD_SPACE = re.compile("[\t\u00a0\u202f]")
+_ENDS_SENTENCE = re.compile(r"[.!?…:][”\"’')\]]*$")
+_ENDS_TITLE = re.compile(r"[.,;:\-–—]$")
+_PAGE_NUMBERS = re.compile(r"\d{1,4}(?:\s+\d{1,4})?")
+_URL = re.compile(r"(?:https?://)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?:/\S*)?", re.IGNORECASE)
+_BOILERPLATE = re.compile(
+    r"read more|continue reading|sign up for|subscribe to|share this|follow us|back to top",
+    re.IGNORECASE,
+)
+_PUNCTUATION = "“”\"‘’'()[]{}.,;:!?…—–*«»"
+_LAST_WORD = re.compile(r"[^\W\d_][\w’']*$")
+_LINE_HYPHEN = re.compile(r"([^\W\d_][\w’']*)-\n([^\W\d_][\w’'-]*)")
+_TOC_HEADER = re.compile(r"(?:table of )?contents", re.IGNORECASE)
+_TOC_ENTRY = re.compile(r"(?:[-•*]\s+.*|\d{1,4}|.*(?:\.{3,}|…)\s*\d{1,4})")
+_BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
+_MARKDOWN_HEADING = re.compile(r"(#{1,6})\s+(.+?)\s*#*")
+_NUMBERED_HEADING = re.compile(r"(?:[IVXLC]{1,6}|\d{1,2})\.\s+\S.*")
+_ESSAY_END = re.compile(r"\s+BD\s*$")  # the end mark of a Baku Dialogues essay
+_WORD = re.compile(r"[^\W\d_](?:[\w’'-]*\w)?")
+_STOP_WORDS = frozenset(
+    "the of and in to for a an on with at by from is are as its or but not into over".split()
+)
+# Prefixes that stay hyphenated when a line break falls after them ("post-/conflict").
+_COMPOUND_PREFIXES = frozenset(
+    "post pre non anti self co well long short full large small high low half cross semi "
+    "neo mid all vice quasi ultra multi".split()
+)
+_NUMERALS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
+    "hundred thousand first second third".split()
+)
+
+
+def normalize(raw: str) -> NormalizedText:
+    """Rebuild raw document text into headings and passages with offsets."""
+    lines = _drop_furniture(canonical(raw))
+    drafts = _ColumnLayout(lines).drafts() if _is_column_layout(lines) else _flow_drafts(lines)
+    return _assemble(_split_long(drafts))
+
+
+def canonical(raw: str) -> str:
+    """The text with line ends, Unicode composition and invisible characters made uniform.
+
+    A document saved with CRLF, a BOM or decomposed accents normalises to the same text, so
+    annotations anchor the same way whichever variant is on disk.
+    """
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.isascii():
+        text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
+    return _ODD_SPACE.sub(" ", text)
+
+
+@dataclass
+class _Draft:
+    kind: BlockKind
+    text: str
+    level: int = 0
+
+
+# --- furniture -----------------------------------------------------------------------------
+
+
+def _drop_furniture(text: str) -> list[str]:
+    """The lines of `text` with running heads, issue lines, page numbers, web addresses,
+    boilerplate, mastheads and tables of contents blanked (blank, not removed: they still
+    separate what was on either side), and letter-spaced words closed up."""
+    lines = text.split("\n")
+    stripped = [line.strip() for line in lines]
+    boilerplate = {_line_around(text, m.start()) for m in _BOILERPLATE.finditer(text)}
+    drop: set[str] = {s for s in boilerplate if len(s) <= 120}
+    closed_up: dict[str, str] = {}
+    for s, count in Counter(stripped).items():  # each distinct line once
+        if not s:
+            continue
+        if half := _doubled(s):
+            drop.update((s, half))
+        elif _is_furniture(s) or (count >= 3 and len(s) <= 60 and not _ENDS_SENTENCE.search(s)):
+            drop.add(s)
+        elif len(s) < 3 * (s.count(" ") + 1) and s.count(" ") >= 4:
+            closed_up[s] = _close_up(s)
+    lines = [
+        "" if s in drop else line[: len(line) - len(line.lstrip())] + closed_up.get(s, s)
+        for line, s in zip(lines, stripped, strict=True)
+    ]
+    _drop_toc(lines)
+    _drop_caps_run(lines, range(len(lines)), minimum=3)  # a masthead
+    _drop_caps_run(lines, range(len(lines) - 1, -1, -1), minimum=1)  # back-cover lines
+    return lines
+
+
+def _line_around(text: str, offset: int) -> str:
+    end = text.find("\n", offset)
+    return text[text.rfind("\n", 0, offset) + 1 : end if end >= 0 else len(text)].strip()
+
+
+def _doubled(s: str) -> str:
+    """`X X` or `XX` (the same head printed on both pages of a spread) gives `X`, else ``."""
+    half = len(s) // 2
+    if half < 5:
+        return ""
+    if len(s) % 2 == 0 and s[:half] == s[half:]:
+        return s[:half]
+    if s[half] == " " and s[:half] == s[half + 1 :]:
+        return s[:half]
+    return ""
+
+
+def _is_furniture(s: str) -> bool:
+    """A page number, an issue line (`Vol. 6 | No. 2 | ...`) or a bare web address."""
+    if s[0].isdigit() and len(s) <= 9:
+        return bool(_PAGE_NUMBERS.fullmatch(s))
+    if s.startswith("Vol.") and "|" in s:
+        return True
+    return " " not in s and "." in s and bool(_URL.fullmatch(s))
+
+
+def _drop_toc(lines: list[str]) -> None:
+    for i, line in enumerate(lines):
+        if _TOC_HEADER.fullmatch(line.strip()):
+            lines[i] = ""
+            for j in range(i + 1, len(lines)):
+                s = lines[j].strip()
+                if s and not _TOC_ENTRY.fullmatch(s):
+                    break
+                lines[j] = ""
+            return
+
+
+def _drop_caps_run(lines: list[str], order: range, minimum: int) -> None:
+    """Blank the run of all-capital lines at one end of the text if it has `minimum` lines."""
+    run = []
+    for i in order:
+        s = lines[i].strip()
+        if not s:
+            continue
+        if len(s) > 80 or not _is_caps(s):
+            break
+        run.append(i)
+    if len(run) >= minimum:
+        for i in run:
+            lines[i] = ""
+
+
+def _is_caps(s: str) -> bool:
+    letters = [c for c in s if c.isalpha()]
+    return len(letters) >= 2 and not any(c.islower() for c in letters)
+
+
+def _close_up(line: str) -> str:
+    """Close up a letter-spaced word (`A m e l i o r a t i o n`): justified text in a narrow
+    column. Runs of two or more spaces still separate words."""
+    tokens = line.split()
+    if max(map(len, tokens)) > 3 or sum(len(t) <= 2 for t in tokens) < 0.8 * len(tokens):
+        return line
+    return " ".join(part.replace(" ", "") for part in re.split(r"\s{2,}", line))
+
+
+def _is_column_layout(lines: list[str]) -> bool:
+    lengths = [len(line.strip()) for line in lines if line.strip()]
+    return len(lengths) >= 40 and statistics.median(lengths) < 50
+
+
+# --- joining lines ------------------------------------------------------------------------
+
+
+class _Joiner:
+    """Joins lines broken by a narrow column, deciding what a line-end hyphen was.
+
+    The document's own words decide: `pri-`/`ority` is joined when `priority` occurs in the
+    text, `post-`/`conflict` keeps its hyphen when `post-conflict` does; otherwise a hyphen
+    after a common compound prefix stays and any other is a line-break hyphen.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    @cached_property
+    def words(self) -> set[str]:
+        """Every whole word of the text, lowercased; a word split at a line end is left out."""
+        low = self.text.lower()
+        words = {t.strip(_PUNCTUATION) for t in set(low.split()) if not t.endswith("-")}
+        return words - set(re.findall(r"-\n[ \t]*([\w’']+)", low))
+
+    def join(self, left: str, right: str) -> str:
+        """Join two pieces of text that a line or column break separated."""
+        if not left or not right:
+            return left or right
+        if left[-1] in "—–/" or right[0] == "—":
+            return left + right
+        if left[-1] == "-" and right[0].isalpha() and (word := _LAST_WORD.search(left[:-1])):
+            return left[: word.start()] + self._rejoin(word.group(), right)
+        return left + " " + right
+
+    def join_lines(self, lines: list[str]) -> str:
+        """The lines of one chunk as one string, hyphenated words mended."""
+        text = "\n".join(line.strip() for line in lines)
+        if "-\n" in text:
+            text = _LINE_HYPHEN.sub(lambda m: self._rejoin(m.group(1), m.group(2)), text)
+        return re.sub(r"(?<=[—–/])\n|\n(?=—)", "", text).replace("\n", " ")
+
+    def _rejoin(self, first: str, rest: str) -> str:
+        """`first-` at a line end, then `rest` (which begins with a word) on the next line."""
+        second = _WORD.match(rest)
+        word = second.group().lower() if second else ""
+        if rest[0].isupper():
+            return f"{first}-{rest}"  # "Emilia-" / "Romagna"
+        if word in ("and", "or", "to"):
+            return f"{first}- {rest}"  # "six- and four-lane"
+        low = first.lower()
+        if low + word in self.words:
+            return first + rest
+        keep = f"{low}-{word}" in self.words or low in _NUMERALS
+        keep = keep or (low in _COMPOUND_PREFIXES and word in self.words)
+        return f"{first}-{rest}" if keep else first + rest
+
+
+# --- column layout ------------------------------------------------------------------------
+
+
+@dataclass
+class _Chunk:
+    """Lines between two blank lines (or page starts) of a column layout."""
+
+    lines: list[str]
+    page_start: bool
+    text: str = ""
+    wide: bool = False
+    essay_end: bool = False
+    skip: bool = False  # a pull quote, or front matter moved elsewhere
+    front: list[_Draft] = field(default_factory=list)  # moved front matter, emitted here
+
+    @property
+    def starts_lower(self) -> bool:
+        return self.text[:1].islower()
+
+    @property
+    def ends_sentence(self) -> bool:
+        return self.essay_end or bool(_ENDS_SENTENCE.search(self.text))
+
+
+class _ColumnLayout:
+    def __init__(self, lines: list[str]) -> None:
+        text = "\n".join(lines)
+        self.joiner = _Joiner(text)
+        wide = 1.6 * statistics.median(len(line.strip()) for line in lines if line.strip())
+        self.chunks = []
+        # chunks: runs of lines between blank lines, cut again where a line starts indented
+        for run in re.split(r"\n(?:[ \t]*\n)+", text):
+            for piece in re.split(r"\n(?=[ \t]+\S)", run):
+                if not piece.strip():
+                    continue
+                chunk = _Chunk(piece.split("\n"), page_start=piece[0].isspace())
+                chunk.text = self.joiner.join_lines(chunk.lines)
+                if end := _ESSAY_END.search(chunk.text):
+                    chunk.text = chunk.text[: end.start()]
+                    chunk.essay_end = True
+                if len(chunk.lines) >= 2:
+                    long_lines = sum(len(line.strip()) > wide for line in chunk.lines)
+                    chunk.wide = long_lines >= 0.6 * len(chunk.lines)
+                if chunk.text:
+                    self.chunks.append(chunk)
+        self._mark_pull_quotes()
+        self._move_front_matter()
+
+    def _mark_pull_quotes(self) -> None:
+        """Skip runs of chunks that repeat sentences found elsewhere in the text: pull quotes.
+
+        A run must start a sentence and end one, and nearly all its word 4-grams must occur
+        elsewhere. Runs are taken from the end, and a skipped run no longer counts as
+        "elsewhere", so one copy of any repeated text always stays.
+        """
+        words = [_words(c.text) for c in self.chunks]
+        grams = Counter(_grams([w for chunk_words in words for w in chunk_words]))
+        i = len(self.chunks) - 1
+        while i >= 0:
+            i -= self._pull_quote_at(i, words, grams) or 1
+
+    def _pull_quote_at(self, last: int, words: list[list[str]], grams: Counter) -> int:
+        """Length of the pull-quote run ending at chunk `last`, 0 if there is none."""
+        if not self.chunks[last].ends_sentence:
+            return 0
+        for first in range(last, max(last - 4, -1), -1):
+            chunk = self.chunks[first]
+            if chunk.wide or chunk.skip:
+                return 0
+            run_words = [w for k in range(first, last + 1) for w in words[k]]
+            if len(run_words) > 60:
+                return 0
+            if chunk.starts_lower or len(run_words) < 8:
+                continue
+            run = _grams(run_words)
+            own = Counter(run)
+            repeated = sum(1 for g in run if grams[g] > own[g])
+            if repeated >= 0.8 * len(run):
+                grams.subtract(run)
+                for k in range(first, last + 1):
+                    self.chunks[k].skip = True
+                return last - first + 1
+        return 0
+
+    def _move_front_matter(self) -> None:
+        """Move an essay's subtitle, byline and bio box (set wherever the page had room) to
+        just after its title, so the paragraph they interrupted joins up again."""
+        title: _Chunk | None = None
+        after_end = True
+        for i, chunk in enumerate(self.chunks):
+            if chunk.skip:
+                continue
+            if after_end and chunk.page_start and len(chunk.lines) <= 4:
+                title, after_end = chunk, False
+                continue
+            after_end = after_end or chunk.essay_end
+            found = self._front_matter_at(i)
+            if found and title is not None:
+                bio, subtitle, name = found
+                title.front.extend(
+                    [_Draft(BlockKind.HEADING, subtitle, 2), _Draft(BlockKind.BYLINE, name)]
+                )
+                if bio is not None:
+                    title.front.append(_Draft(BlockKind.BIO, bio.text))
+                    bio.skip = True
+
+    def _front_matter_at(self, i: int) -> tuple[_Chunk | None, str, str] | None:
+        """(bio chunk, subtitle, author) when chunk `i` ends in an author's name under a
+        title and the text after it goes on mid-sentence; chunks used are marked skipped."""
+        chunk = self.chunks[i]
+        following = self.chunks[i + 1] if i + 1 < len(self.chunks) else None
+        name = chunk.lines[-1].strip()
+        if following is None or not following.starts_lower or not _is_name(name):
+            return None
+        if len(chunk.lines) > 1:
+            subtitle = self.joiner.join_lines(chunk.lines[:-1])
+            parts = [chunk]
+        elif i > 0 and _is_title(self.chunks[i - 1].text) and not self.chunks[i - 1].skip:
+            subtitle = self.chunks[i - 1].text
+            parts = [self.chunks[i - 1], chunk]
+        else:
+            return None
+        if not _is_title(subtitle) or len(chunk.lines) > 4:
+            return None
+        for part in parts:
+            part.skip = True
+        before = self.chunks[i - len(parts)] if i - len(parts) >= 0 else None
+        bio = before if before is not None and before.wide and not before.skip else None
+        return bio, subtitle, name
+
+    def drafts(self) -> list[_Draft]:
+        out: list[_Draft] = []
+        paragraph: list[str] = []  # texts of the chunks of the open paragraph
+        deferred: list[_Draft] = []  # asides met inside a paragraph, placed after it
+        aside: _Draft | None = None  # a quote or bio still being collected
+        after_end = True
+        chunks = [c for c in self.chunks if not c.skip]
+
+        def close_paragraph() -> None:
+            if paragraph:
+                text = paragraph[0]
+                for piece in paragraph[1:]:
+                    text = self.joiner.join(text, piece)
+                out.append(_Draft(BlockKind.PARAGRAPH, text))
+                paragraph.clear()
+            out.extend(deferred)
+            deferred.clear()
+
+        for i, chunk in enumerate(chunks):
+            following = chunks[i + 1] if i + 1 < len(chunks) else None
+            is_open = bool(paragraph) and not _ENDS_SENTENCE.search(paragraph[-1])
+            if aside is not None:
+                continuing = not _ENDS_SENTENCE.search(aside.text) or chunk.text[0] in "–—"
+                if continuing and not chunk.wide:
+                    aside.text = self.joiner.join(aside.text, chunk.text)
+                    continue
+                aside = None
+            if chunk.wide:
+                aside = _Draft(_aside_kind(chunk.text), chunk.text)
+                if is_open and following is not None:
+                    deferred.append(aside)
+                else:
+                    close_paragraph()
+                    out.append(aside)
+                continue
+            if after_end and chunk.page_start and len(chunk.lines) <= 4:
+                close_paragraph()
+                out.append(_Draft(BlockKind.HEADING, chunk.text, 1))
+                out.extend(self._split_title_byline(out.pop(), chunk))
+                out.extend(chunk.front)
+                after_end = False
+                continue
+            heading = _is_heading(chunk)
+            if heading and following is not None and following.wide:
+                deferred.append(_Draft(BlockKind.HEADING, chunk.text, 2))  # an aside's heading
+                if not is_open:
+                    close_paragraph()
+            elif out and out[-1].level == 1 and len(chunk.lines) == 1 and _is_name(chunk.text):
+                out.append(_Draft(BlockKind.BYLINE, chunk.text))
+            elif heading and not is_open and (following is None or not following.starts_lower):
+                close_paragraph()
+                out.append(_Draft(BlockKind.HEADING, chunk.text, 2))
+            elif is_open or chunk.starts_lower:
+                paragraph.append(chunk.text)
+            else:
+                close_paragraph()
+                paragraph.append(chunk.text)
+            if chunk.essay_end:
+                close_paragraph()
+                after_end = True
+        close_paragraph()
+        return out
+
+    def _split_title_byline(self, heading: _Draft, chunk: _Chunk) -> list[_Draft]:
+        """An essay title whose last line (of three or more) is the author's name."""
+        name = chunk.lines[-1].strip()
+        if len(chunk.lines) >= 3 and _is_name(name):
+            heading.text = self.joiner.join_lines(chunk.lines[:-1])
+            return [heading, _Draft(BlockKind.BYLINE, name)]
+        return [heading]
+
+
+def _is_heading(chunk: _Chunk) -> bool:
+    """A section heading: a title of at most three lines, none ending on an article."""
+    if len(chunk.lines) > 3 or not _is_title(chunk.text):
+        return False
+    return not any(line.split()[-1].lower() in ("the", "a", "an", "of") for line in chunk.lines)
+
+
+def _aside_kind(text: str) -> BlockKind:
+    bio = "views expressed" in text or re.match(r"[^.]{3,60}\bis an?\b", text)
+    return BlockKind.BIO if bio else BlockKind.QUOTE
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def _grams(words: list[str]) -> list[tuple[str, ...]]:
+    """The word 4-grams of `words`."""
+    return list(zip(words, words[1:], words[2:], words[3:], strict=False))
+
+
+def _is_title(text: str) -> bool:
+    """Short, capitalised like a title, and not ending like a sentence or a fragment."""
+    words = text.split()
+    if not 1 <= len(words) <= 12 or len(text) > 90 or _ENDS_TITLE.search(text):
+        return False
+    if not (text[0].isupper() or text[0].isdigit() or text[0] in "“\"‘'"):
+        return False
+    significant = [w for w in words if len(w) >= 4 and w[0].isalpha()]
+    capitalised = sum(w[0].isupper() for w in significant)
+    return capitalised >= 0.6 * len(significant)
+
+
+def _is_name(text: str) -> bool:
+    """A person's name as printed in a byline: two to four capitalised words."""
+    words = text.split()
+    if not 2 <= len(words) <= 4 or len(text) > 40 or any(c.isdigit() for c in text):
+        return False
+    return all(
+        w[0].isupper() and w.lower() not in _STOP_WORDS and w.replace("-", "").isalpha()
+        for w in (w.strip(".’'") or "x" for w in words)
+    )
+
+
+# --- flow layout --------------------------------------------------------------------------
+
+
+def _flow_drafts(lines: list[str]) -> list[_Draft]:
+    units: list[str] = []
+    for line in lines:
+        s = _BOLD.sub(lambda m: m.group(1) or m.group(2), line.strip())
+        s = re.sub(r"\s{2,}", " ", s)
+        if not s or (units and s == units[-1]):
+            continue
+        if units and len(units[-1]) >= 40 and s.startswith(units[-1]):
+            units.pop()  # a lead paragraph printed again as the start of the next one
+        units.append(s)
+
+    # Where sections are numbered (I., II., ...), an unnumbered short line is no heading.
+    numbered_doc = sum(bool(_NUMBERED_HEADING.fullmatch(u)) for u in units) >= 2
+    drafts: list[_Draft] = []
+    for i, unit in enumerate(units):
+        following = units[i + 1] if i + 1 < len(units) else ""
+        heading = _MARKDOWN_HEADING.fullmatch(unit)
+        if heading:
+            level = min(len(heading.group(1)), 3)
+            drafts.append(_Draft(BlockKind.HEADING, heading.group(2), level))
+        elif _is_name(unit) and following.startswith(unit + " "):
+            drafts.append(_Draft(BlockKind.BYLINE, unit))
+        elif drafts and drafts[-1].kind is BlockKind.BYLINE and unit.startswith(drafts[-1].text):
+            drafts.append(_Draft(BlockKind.BIO, unit))
+        elif _is_flow_heading(unit, following) and (
+            not numbered_doc or not drafts or _NUMBERED_HEADING.fullmatch(unit)
+        ):
+            # the first line, or a line over another heading (a category), heads the rest
+            numbered = _NUMBERED_HEADING.fullmatch(unit)
+            top = not numbered and (not drafts or _is_flow_heading(following, "X"))
+            drafts.append(_Draft(BlockKind.HEADING, unit, 1 if top else 2))
+        elif (
+            drafts
+            and drafts[-1].kind is BlockKind.PARAGRAPH
+            and not _ENDS_SENTENCE.search(drafts[-1].text)
+        ):
+            drafts[-1].text += " " + unit  # a paragraph cut by a page break
+        else:
+            drafts.append(_Draft(BlockKind.PARAGRAPH, unit))
+    return drafts
+
+
+def _is_flow_heading(unit: str, following: str) -> bool:
+    """A short line that does not end like a sentence, before text that starts afresh."""
+    if not unit or len(unit) > 150 or _ENDS_TITLE.search(unit) or unit.endswith("."):
+        return False
+    if not (unit[0].isupper() or unit[0].isdigit() or unit[0] in "“\"‘'"):
+        return False
+    if unit.rsplit(None, 1)[-1].lower() in _STOP_WORDS:
+        return False  # "... Minister of the Overseas of": a paragraph cut by a page break
+    return bool(following) and not following[0].islower()
+
+
+# --- final shape --------------------------------------------------------------------------
+
+
+def _split_long(drafts: list[_Draft]) -> list[_Draft]:
+    """Split walls of text (scraped pages lose their paragraph breaks) at sentence ends."""
+    out: list[_Draft] = []
+    for draft in drafts:
+        if draft.kind is not BlockKind.PARAGRAPH or len(draft.text) <= LONG_PARAGRAPH:
+            out.append(draft)
+            continue
+        parts = round(len(draft.text) / PARAGRAPH_TARGET)
+        target = len(draft.text) / parts
+        start = 0
+        for _, end in sentence_spans(draft.text):
+            if end - start >= target and len(draft.text) - end >= target / 2:
+                out.append(_Draft(BlockKind.PARAGRAPH, draft.text[start:end].strip()))
+                start = end
+        out.append(_Draft(BlockKind.PARAGRAPH, draft.text[start:].strip()))
+    return out
+
+
+def _assemble(drafts: list[_Draft]) -> NormalizedText:
+    blocks: list[Block] = []
+    pieces: list[str] = []
+    offset = 0
+    for draft in drafts:
+        text = " ".join(draft.text.split())
+        if not text:
+            continue
+        if pieces:
+            pieces.append("\n\n")
+            offset += 2
+        blocks.append(Block(draft.kind, text, offset, offset + len(text), draft.level))
+        pieces.append(text)
+        offset += len(text)
+    return NormalizedText("".join(pieces), tuple(blocks))
