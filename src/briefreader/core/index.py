@@ -1,0 +1,469 @@
+"""The full-text index of passages: the only module that imports Whoosh.
+
+The index is a cache under `.briefreader/index/`, rebuilt whenever it is missing, stale or
+corrupt. Whoosh unpickles its schema from the index files, so an index is opened only if
+its table of contents is the one this code recorded in `manifest.json` after writing it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from filelock import FileLock
+from filelock import Timeout as LockTimeout
+from whoosh import index
+from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.index import LockError
+from whoosh.qparser import FieldAliasPlugin, FuzzyTermPlugin, QueryParser
+from whoosh.query import NullQuery, Query
+from whoosh.searching import Hit as WhooshHit
+
+from briefreader.core.atomic import write_atomic
+from briefreader.core.corpus import Corpus, read_bytes
+from briefreader.core.errors import DocumentError, IndexUnavailable, Problem, QueryError
+from briefreader.core.models import DocumentInfo, Hit, SearchResults, Snippet
+from briefreader.core.normalize import NORMALIZER_VERSION
+
+# Bump when the schema or what goes into a field changes: every index is then rebuilt.
+INDEX_FORMAT = 1
+LOCK_TIMEOUT = 10.0  # seconds to wait for another process that is writing the index
+SNIPPET_CHARS = 240
+SECTION_SEPARATOR = " › "
+
+FIELDS = ("title", "doc", "section", "publisher", "date", "side", "kind", "tag", "note")
+ALIASES = {"publisher": ["author", "source"], "tag": ["tags"], "doc": ["document"]}
+
+Progress = Callable[[int, int, str], None]  # (done, total, what is being indexed)
+
+
+def _schema() -> Schema:
+    return Schema(
+        key=ID(unique=True, stored=True),  # "<doc id>#<passage number>"
+        doc=ID(stored=True),
+        passage=NUMERIC(int, stored=True),
+        start=STORED,
+        end=STORED,
+        title=TEXT(stored=True),
+        section=TEXT(stored=True),
+        publisher=TEXT,
+        date=KEYWORD,  # "2025-02" is indexed as "2025 2025-02", so date:2025 finds it
+        side=KEYWORD(lowercase=True),
+        kind=KEYWORD(lowercase=True, commas=True),
+        body=TEXT(analyzer=StemmingAnalyzer(), stored=True),
+        # the body again, unstemmed: fuzzy terms (`negotiaton~`) are matched against words
+        exact=TEXT(analyzer=RegexTokenizer() | LowercaseFilter()),
+        tag=KEYWORD(lowercase=True),
+        note=TEXT(analyzer=StemmingAnalyzer()),
+        annotator=KEYWORD(lowercase=True),
+    )
+
+
+@dataclass
+class IndexReport:
+    """What an update did, for the one-line summary and for tests."""
+
+    rebuilt: str = ""  # why the index was rebuilt from scratch, if it was
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    passages: int = 0  # passages written by this update
+    problems: list[Problem] = field(default_factory=list)
+    cancelled: bool = False
+
+    @property
+    def summary(self) -> str:
+        counts = [
+            f"{len(self.added)} added",
+            f"{len(self.changed)} changed",
+            f"{len(self.removed)} removed",
+            f"{len(self.unchanged)} unchanged",
+        ]
+        return f"{', '.join(counts)}; {self.passages} passages written"
+
+
+def _date_terms(date: str) -> str:
+    terms: list[str] = []
+    for part in date.split("/"):
+        pieces = part.split("-")
+        terms += ["-".join(pieces[: i + 1]) for i in range(len(pieces))]
+    return " ".join(dict.fromkeys(terms))
+
+
+def _meta_hash(info: DocumentInfo) -> str:
+    meta = [info.title, info.publisher, info.author, info.date, info.side, info.kind]
+    return hashlib.sha256("\x1f".join(meta).encode()).hexdigest()[:16]
+
+
+class SearchIndex:
+    """Builds, updates and searches the passage index of one workspace."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        self.corpus = corpus
+        self.directory = corpus.workspace.index_dir
+        self.schema = _schema()
+        self._parser = QueryParser("body", self.schema)
+        self._parser.add_plugin(FuzzyTermPlugin())
+        self._parser.add_plugin(FieldAliasPlugin(ALIASES))
+        self._ix: index.Index | None = None
+        self._searcher = None
+        self._search_lock = threading.Lock()
+
+    # -- building ------------------------------------------------------------------------
+
+    @property
+    def _manifest_path(self) -> Path:
+        return self.directory / "manifest.json"
+
+    def _lock(self) -> FileLock:
+        self.corpus.workspace.prepare_state()
+        return FileLock(self.corpus.workspace.state_dir / "index.lock", timeout=LOCK_TIMEOUT)
+
+    def _toc_hash(self) -> str:
+        digest = hashlib.sha256()
+        for toc in sorted(self.directory.glob("*.toc")):
+            digest.update(toc.name.encode())
+            digest.update(toc.read_bytes())
+        return digest.hexdigest()
+
+    def _verified_manifest(self) -> tuple[dict | None, str]:
+        """The manifest if the index on disk is ours and current, else why it is not."""
+        try:
+            manifest = json.loads(self._manifest_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None, "no index yet: building it"
+        except (OSError, ValueError):
+            return None, "the index manifest is unreadable: rebuilding the index"
+        if not isinstance(manifest, dict) or manifest.get("format") != INDEX_FORMAT:
+            return None, "the index was built by another version of briefreader: rebuilding"
+        if manifest.get("normalizer") != NORMALIZER_VERSION:
+            return None, "the text normaliser has changed: rebuilding the index"
+        try:
+            toc = self._toc_hash()
+        except OSError:
+            toc = ""
+        if toc != manifest.get("toc"):
+            return None, "the index files do not match their manifest: rebuilding the index"
+        return manifest, ""
+
+    def is_current(self) -> bool:
+        """Whether the index matches the corpus on disk, judged by file sizes and times."""
+        manifest, _ = self._verified_manifest()
+        if manifest is None:
+            return False
+        docs = manifest.get("docs", {})
+        if set(docs) != {info.id for info in self.corpus.documents}:
+            return False
+        return all(self._stat_matches(info, docs[info.id]) for info in self.corpus.documents)
+
+    @staticmethod
+    def _stat_matches(info: DocumentInfo, entry: dict) -> bool:
+        try:
+            stat = info.path.stat()
+        except OSError:
+            return False
+        return (
+            entry.get("size") == stat.st_size
+            and entry.get("mtime_ns") == stat.st_mtime_ns
+            and entry.get("meta") == _meta_hash(info)
+        )
+
+    def update(
+        self,
+        *,
+        rebuild: bool = False,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+    ) -> IndexReport:
+        """Bring the index up to date with the corpus, re-indexing only files that changed."""
+        try:
+            with self._lock():
+                return self._update(rebuild, progress, cancel)
+        except LockTimeout:
+            raise IndexUnavailable(
+                f"another briefreader has been updating the index for {LOCK_TIMEOUT:.0f} s; "
+                "wait for it to finish, or stop it",
+                self.directory,
+            ) from None
+        except OSError as exc:
+            raise IndexUnavailable(
+                f"cannot write the index ({exc.strerror}); make .briefreader/ writable "
+                "or delete it",
+                self.directory,
+            ) from None
+
+    def _update(
+        self, rebuild: bool, progress: Progress | None, cancel: threading.Event | None
+    ) -> IndexReport:
+        report = IndexReport()
+        manifest, reason = self._verified_manifest()
+        if rebuild or manifest is None:
+            report.rebuilt = "rebuilding the index as asked" if rebuild else reason
+            self._close()
+            shutil.rmtree(self.directory, ignore_errors=True)
+            self.directory.mkdir(parents=True)
+            index.create_in(str(self.directory), self.schema)
+            manifest = {"docs": {}}
+        old_docs: dict[str, dict] = manifest.get("docs", {})
+        docs: dict[str, dict] = {}
+        todo: list[tuple[DocumentInfo, bytes | None]] = []
+        for info in self.corpus.documents:
+            entry = old_docs.get(info.id)
+            if entry is not None and self._stat_matches(info, entry):
+                docs[info.id] = entry
+                report.unchanged.append(info.id)
+                continue
+            try:
+                data = read_bytes(info.path)
+            except DocumentError as exc:
+                report.problems.append(Problem.from_error(exc))
+                continue
+            digest = hashlib.sha256(data).hexdigest()
+            if entry is not None and entry.get("sha256") == digest:
+                if entry.get("meta") == _meta_hash(info):  # touched, not changed
+                    stat = info.path.stat()
+                    docs[info.id] = entry | {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+                    report.unchanged.append(info.id)
+                    continue
+            todo.append((info, data))
+            (report.changed if info.id in old_docs else report.added).append(info.id)
+        report.removed = sorted(set(old_docs) - {info.id for info in self.corpus.documents})
+        dropped = set(old_docs) - set(docs) - {info.id for info, _ in todo}
+        if not todo and not dropped:
+            if report.rebuilt:
+                self._write_manifest(docs)
+            return report
+
+        ix = index.open_dir(str(self.directory), schema=self.schema)
+        try:
+            writer = ix.writer(timeout=LOCK_TIMEOUT)
+        except LockError:
+            ix.close()
+            raise IndexUnavailable(
+                "the index is locked by another process; wait for it, or delete .briefreader/",
+                self.directory,
+            ) from None
+        total = sum(len(data) for _, data in todo) or 1
+        done = 0
+        try:
+            for doc_id in dropped:
+                writer.delete_by_term("doc", doc_id)
+            for info, data in todo:
+                if cancel is not None and cancel.is_set():
+                    writer.cancel()
+                    report.cancelled = True
+                    return report
+                if progress:
+                    progress(done, total, info.id)
+                writer.delete_by_term("doc", info.id)
+                try:
+                    document = self.corpus.load(info)
+                except DocumentError as exc:
+                    report.problems.append(Problem.from_error(exc))
+                    for bucket in (report.added, report.changed):
+                        if info.id in bucket:
+                            bucket.remove(info.id)
+                    continue
+                for fields in self._passage_fields(document.info, document):
+                    writer.add_document(**fields)
+                    report.passages += 1
+                stat = info.path.stat()
+                docs[info.id] = {
+                    "sha256": document.sha256,
+                    "size": stat.st_size,
+                    "mtime_ns": stat.st_mtime_ns,
+                    "meta": _meta_hash(info),
+                    "passages": len(document.text.passages),
+                }
+                done += len(data)
+            if progress:
+                progress(total, total, "")
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        finally:
+            ix.close()
+        self._write_manifest(docs)
+        return report
+
+    def _passage_fields(self, info: DocumentInfo, document) -> Iterable[dict]:
+        side = info.side.casefold()
+        dates = _date_terms(info.date)
+        source = " ".join(filter(None, [info.publisher, info.author]))
+        for passage in document.text.passages:
+            section = SECTION_SEPARATOR.join(passage.section.path) if passage.section else ""
+            yield {
+                "key": f"{info.id}#{passage.number}",
+                "doc": info.id,
+                "passage": passage.number,
+                "start": passage.start,
+                "end": passage.end,
+                "title": info.title,
+                "section": section,
+                "publisher": source,
+                "date": dates,
+                "side": side,
+                "kind": info.kind,
+                "body": passage.text,
+                "exact": passage.text,
+            }
+
+    def _write_manifest(self, docs: dict[str, dict]) -> None:
+        manifest = {
+            "format": INDEX_FORMAT,
+            "normalizer": NORMALIZER_VERSION,
+            "toc": self._toc_hash(),
+            "docs": dict(sorted(docs.items())),
+        }
+        write_atomic(self._manifest_path, json.dumps(manifest, indent=1) + "\n")
+
+    # -- searching -----------------------------------------------------------------------
+
+    def _close(self) -> None:
+        with self._search_lock:
+            if self._searcher is not None:
+                self._searcher.close()
+            if self._ix is not None:
+                self._ix.close()
+            self._searcher = self._ix = None
+
+    def close(self) -> None:
+        self._close()
+
+    def _current_searcher(self):
+        """A searcher on the latest committed index, verified before Whoosh opens it."""
+        if self._searcher is None:
+            manifest, _ = self._verified_manifest()
+            if manifest is None:
+                self.update()
+            try:
+                self._ix = index.open_dir(str(self.directory), schema=self.schema)
+            except (index.EmptyIndexError, OSError, ValueError) as exc:
+                raise IndexUnavailable(
+                    f"cannot open the index ({exc}); run `briefreader index --rebuild`",
+                    self.directory,
+                ) from None
+            self._searcher = self._ix.searcher()
+        else:
+            self._searcher = self._searcher.refresh()  # the old one is closed by refresh
+        return self._searcher
+
+    def parse(self, text: str) -> Query:
+        """A Whoosh query, or QueryError saying what is wrong with the text."""
+        _check_syntax(text)
+        query = self._parser.parse(_FUZZY.sub(r"\1exact:", text))
+        if query is NullQuery:
+            raise QueryError(
+                f"nothing to search for in {text!r} (very common words like 'the' are ignored)"
+            )
+        return query
+
+    def search(self, text: str, limit: int = 20) -> SearchResults:
+        """The best `limit` passages for the query, with a highlighted snippet each."""
+        query = self.parse(text)
+        with self._search_lock:
+            results = self._current_searcher().search(query, limit=limit, terms=True)
+            hits = tuple(self._hit(hit) for hit in results)
+            return SearchResults(text, len(results), hits)
+
+    def _hit(self, hit: WhooshHit) -> Hit:
+        body = hit["body"]
+        words: dict[str, set[str]] = {"body": set(), "exact": set()}
+        for fieldname, term in hit.matched_terms():
+            if fieldname in words:
+                words[fieldname].add(term.decode() if isinstance(term, bytes) else term)
+        return Hit(
+            doc_id=hit["doc"],
+            title=hit["title"],
+            passage=hit["passage"],
+            section=hit["section"],
+            score=round(hit.score, 4),
+            start=hit["start"],
+            end=hit["end"],
+            snippet=_snippet(body, self._spans(body, words)),
+        )
+
+    def match_spans(self, text: str, passage_text: str) -> list[tuple[int, int]]:
+        """Where the words of a query occur in `passage_text`, for highlighting a reading
+        view; fuzzy and wildcard terms are expanded against the index."""
+        query = self.parse(text)
+        words: dict[str, set[str]] = {"body": set(), "exact": set()}
+        with self._search_lock:
+            reader = self._current_searcher().reader()
+            for fieldname, term in query.existing_terms(reader, expand=True):
+                if fieldname in words:
+                    words[fieldname].add(term.decode() if isinstance(term, bytes) else term)
+        return self._spans(passage_text, words)
+
+    def _spans(self, text: str, words: dict[str, set[str]]) -> list[tuple[int, int]]:
+        spans: set[tuple[int, int]] = set()
+        for fieldname, wanted in words.items():
+            if wanted:
+                analyzer = self.schema[fieldname].analyzer
+                spans.update(
+                    (token.startchar, token.endchar)
+                    for token in analyzer(text, chars=True, mode="query", removestops=False)
+                    if token.text in wanted
+                )
+        return sorted(spans)
+
+
+def _snippet(body: str, spans: list[tuple[int, int]]) -> Snippet:
+    """The stretch of `body` around its densest cluster of matches."""
+    if len(body) <= SNIPPET_CHARS:
+        return Snippet(body, tuple(spans))
+    start = 0
+    if spans:
+        best = max(
+            range(len(spans)),
+            key=lambda i: sum(1 for s in spans[i:] if s[1] <= spans[i][0] + SNIPPET_CHARS - 70),
+        )
+        start = max(0, spans[best][0] - 70)
+        start = body.rfind(" ", 0, start) + 1 if start else 0
+    end = min(len(body), start + SNIPPET_CHARS)
+    if end < len(body):
+        end = body.rfind(" ", start, end) if " " in body[start:end] else end
+    lead = "…" if start else ""
+    tail = "…" if end < len(body) else ""
+    shift = len(lead) - start
+    inside = tuple((a + shift, b + shift) for a, b in spans if a >= start and b <= end)
+    return Snippet(lead + body[start:end] + tail, inside)
+
+
+
+
+# A fuzzy word with no field is matched against unstemmed words: "negotiaton~" must find
+# "negotiation", whose stem "negoti" is too far from the typo.
+_FUZZY = re.compile(r'(^|[\s(])(?:body:)?(?=[^\s:"()]+~)')
+_FIELD_PREFIX = re.compile(r"(?<![\w:])([A-Za-z_]\w*):(?=\S)")
+
+
+def _check_syntax(text: str) -> None:
+    """Catch the mistakes Whoosh would silently read as something else."""
+    if text.count('"') % 2:
+        raise QueryError('unclosed quote: a phrase needs a closing "')
+    outside = re.sub(r'"[^"]*"', '""', text)
+    depth = 0
+    for char in outside:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            raise QueryError("a ')' without its '('")
+    if depth:
+        raise QueryError("a '(' without its ')'")
+    known = {*FIELDS, *(alias for names in ALIASES.values() for alias in names), "body", "exact"}
+    for name in _FIELD_PREFIX.findall(outside):
+        if name not in known:
+            fields = ", ".join(f"{f}:" for f in FIELDS)
+            raise QueryError(f"unknown field {name + ':'!r}; use one of {fields}")
+    words = outside.split()
+    if words and (words[0] in {"AND", "OR"} or words[-1] in {"AND", "OR", "NOT"}):
+        raise QueryError("AND, OR and NOT need a term to work on")
