@@ -1,0 +1,308 @@
+"""The `briefreader` command: a thin layer that parses options, calls the core, prints."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.text import Text
+
+from briefreader import __version__
+from briefreader.core.corpus import Corpus, decode, read_bytes
+from briefreader.core.errors import BriefreaderError, DocumentError
+from briefreader.core.models import BlockKind, SearchResults
+from briefreader.core.workspace import Workspace, resolve
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class Failure(click.ClickException):
+    """A user error: one line on stderr, exit status 1, no traceback."""
+
+    def show(self, file=None) -> None:
+        err.print(Text(f"briefreader: error: {self.message}", style="red"))
+
+
+class BriefreaderGroup(click.Group):
+    """`briefreader [WORKSPACE]` opens the reader; every other first word is a command."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        first = args[0] if args else None
+        if first is None or (first not in self.commands and first not in {"--help", "-h"}):
+            if first != "--version":
+                args = ["open", *args]
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BriefreaderError as exc:
+            raise Failure(str(exc)) from None
+
+
+workspace_option = click.option(
+    "-w",
+    "--workspace",
+    "workspace_path",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="BRIEFREADER_WORKSPACE",
+    help="Workspace folder (holds corpus/). Default: the current folder if it has corpus/, "
+    "else the bundled sample.",
+)
+
+
+def _workspace(path: Path | None, positional: Path | None = None) -> Workspace:
+    if path is not None and positional is not None and path != positional:
+        raise Failure("give the workspace once, either as an argument or with --workspace")
+    return resolve(positional or path)
+
+
+@click.group(
+    cls=BriefreaderGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="Run `briefreader COMMAND --help` for the options and an example of each command.",
+)
+@click.version_option(__version__, prog_name="briefreader")
+def cli() -> None:
+    """Read, search and annotate a corpus of political briefs.
+
+    With no command, opens the reader on a workspace: the folder given, else the current
+    folder if it has a corpus/, else the bundled sample corpus.
+
+    \b
+    Examples:
+      briefreader                        open the reader
+      briefreader ~/briefs               open the workspace ~/briefs
+      briefreader search '"Zangezur corridor" side:armenia'
+      briefreader read tatikyan
+    """
+
+
+@cli.command("open", hidden=True)
+@click.argument("workspace", required=False, type=click.Path(path_type=Path))
+@workspace_option
+def open_reader(workspace: Path | None, workspace_path: Path | None) -> None:
+    """Open the reader (the default command)."""
+    ws = _workspace(workspace_path, workspace)
+    from briefreader.tui.app import run  # Textual loads only when the reader is wanted
+
+    run(ws)
+
+
+@contextmanager
+def _progress(label: str) -> Iterator:
+    """A rich progress bar on stderr (shown only on a terminal), fed by the core's callback."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[item]}", style="dim"),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(label, total=None, item="")
+
+        def update(done: int, total: int, item: str) -> None:
+            bar.update(task, completed=done, total=total, item=item)
+
+        yield update
+
+
+def _updated_index(ws: Workspace, *, rebuild: bool = False, quiet: bool = False):
+    from briefreader.core.index import SearchIndex
+
+    index = SearchIndex(Corpus(ws))
+    if not rebuild and index.is_current():
+        return index, None
+    with _progress("Indexing") as progress:
+        report = index.update(rebuild=rebuild, progress=progress)
+    if report.rebuilt and not quiet:
+        err.print(f"briefreader: {report.rebuilt}", style="yellow")
+    for problem in report.problems:
+        err.print(Text(f"briefreader: skipped {problem}", style="yellow"))
+    return index, report
+
+
+@cli.command()
+@click.argument("workspace", required=False, type=click.Path(path_type=Path))
+@workspace_option
+@click.option("--rebuild", is_flag=True, help="Throw the index away and build it again.")
+def index(workspace: Path | None, workspace_path: Path | None, rebuild: bool) -> None:
+    """Build or update the search index of a workspace.
+
+    Only documents whose content changed are indexed again; the index lives in
+    .briefreader/index and can be deleted at any time.
+
+    \b
+    Example:
+      briefreader index ~/briefs --rebuild
+    """
+    ws = _workspace(workspace_path, workspace)
+    search_index, report = _updated_index(ws, rebuild=rebuild)
+    if report is None:
+        count = len(search_index.corpus.documents)
+        out.print(f"The index of {ws.root} is up to date ({count} documents).")
+    else:
+        out.print(f"Indexed {ws.root}: {report.summary}.")
+
+
+@cli.command()
+@click.argument("query")
+@workspace_option
+@click.option("-n", "--limit", default=20, show_default=True, help="Show at most this many hits.")
+@click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
+def search(query: str, workspace_path: Path | None, limit: int, as_json: bool) -> None:
+    """Search the corpus; print the best passages with the matched words highlighted.
+
+    QUERY uses Whoosh's query language: words (all must match), "a phrase", AND / OR / NOT,
+    (grouping), word~ for fuzzy spelling, prefix* for word starts, and fields: title:,
+    doc:, section:, publisher: (or author:), date:, side:, kind:, tag:, note:.
+
+    \b
+    Examples:
+      briefreader search Khojaly
+      briefreader search '"Zangezur corridor" OR Lachin'
+      briefreader search 'side:armenia negotiaton~' --limit 5
+      briefreader search 'date:2025 title:bulletin sanctions' --json
+    """
+    if limit < 1:
+        raise Failure("--limit must be at least 1")
+    search_index, _ = _updated_index(_workspace(workspace_path), quiet=as_json)
+    results = search_index.search(query, limit=limit)
+    if as_json:
+        click.echo(json.dumps(_results_json(results), ensure_ascii=False, indent=2))
+    else:
+        _print_results(results)
+
+
+def _results_json(results: SearchResults) -> dict:
+    return {
+        "query": results.query,
+        "total": results.total,
+        "hits": [
+            {
+                "doc": hit.doc_id,
+                "title": hit.title,
+                "passage": hit.passage,
+                "section": hit.section,
+                "score": hit.score,
+                "start": hit.start,
+                "end": hit.end,
+                "snippet": hit.snippet.text,
+                "matches": [list(span) for span in hit.snippet.matches],
+            }
+            for hit in results.hits
+        ],
+    }
+
+
+def _print_results(results: SearchResults) -> None:
+    if not results.hits:
+        err.print(f"No passage matches {results.query!r}.")
+        return
+    for rank, hit in enumerate(results.hits, 1):
+        heading = Text(f"{rank:>3}  ", style="dim")
+        heading.append(hit.title, style="bold")
+        if hit.section:
+            heading.append(f" › {hit.section}")
+        heading.append(f"  {hit.doc_id}#{hit.passage}  {hit.score:.2f}", style="dim")
+        out.print(heading)
+        snippet = Text("     " + hit.snippet.text)
+        for start, end in hit.snippet.matches:
+            snippet.stylize("bold reverse", start + 5, end + 5)
+        out.print(snippet)
+    shown = len(results.hits)
+    more = f"; showing the best {shown} (use --limit)" if results.total > shown else ""
+    err.print(f"{results.total} passages match{more}.", style="dim")
+
+
+@cli.command()
+@click.argument("doc")
+@workspace_option
+@click.option("--raw", is_flag=True, help="Print the file as it is, not the normalised text.")
+@click.option("-p", "--passage", type=int, help="Print only this passage.")
+@click.option(
+    "--numbers/--no-numbers",
+    default=None,
+    help="Number the passages (the default on a terminal).",
+)
+def read(
+    doc: str, workspace_path: Path | None, raw: bool, passage: int | None, numbers: bool | None
+) -> None:
+    """Print a document's normalised text: headings and paragraphs, one blank line apart.
+
+    DOC is a document id (its path in corpus/), or any unique part of its id or title.
+
+    \b
+    Examples:
+      briefreader read baku-dialogues-vol6-no2-winter-2022-2023.txt | less
+      briefreader read tatikyan --passage 3
+      briefreader read "AIR Center Bulletin, January" --raw
+    """
+    corpus = Corpus(_workspace(workspace_path))
+    info = corpus.find(doc)
+    if raw:
+        text, _ = decode(read_bytes(info.path), info.path)
+        click.echo(text, nl=False)
+        return
+    document = corpus.load(info)
+    if passage is not None:
+        try:
+            click.echo(document.text.passage(passage).text)
+        except IndexError as exc:
+            raise DocumentError(str(exc), info.path) from None
+        return
+    if numbers is None:
+        numbers = out.is_terminal
+    if not numbers and not out.is_terminal:
+        click.echo(document.text.text)
+        return
+    number = 0
+    for block in document.text.blocks:
+        if block.kind is BlockKind.HEADING:
+            out.print(Text(block.text, style="bold underline" if block.level == 1 else "bold"))
+        else:
+            number += 1
+            style = {BlockKind.BIO: "dim", BlockKind.QUOTE: "italic"}.get(block.kind, "")
+            label = f"¶{number:<4} " if numbers else ""
+            out.print(Text(label, style="dim") + Text(block.text, style=style))
+        out.print()
+
+
+@cli.command()
+@click.argument("workspace", required=False, type=click.Path(path_type=Path))
+@workspace_option
+def check(workspace: Path | None, workspace_path: Path | None) -> None:
+    """Check every corpus file and the catalog; exit 1 if any has an error.
+
+    Warnings (a document read as another encoding than UTF-8, catalog entries with no file)
+    are listed too but do not fail the check.
+
+    \b
+    Example:
+      briefreader check ~/briefs && echo "all good"
+    """
+    ws = _workspace(workspace_path, workspace)
+    corpus = Corpus(ws)
+    problems = corpus.check()
+    for problem in problems:
+        style = "red" if problem.severity == "error" else "yellow"
+        out.print(Text(f"{problem.severity}: {problem}", style=style))
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    documents = len(corpus.documents)
+    out.print(f"{ws.root}: {documents} documents; {errors} errors, {warnings} warnings.")
+    if errors:
+        sys.exit(1)
+
+
+def main() -> None:
+    cli(prog_name="briefreader")

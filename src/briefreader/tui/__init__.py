@@ -1,0 +1,1 @@
+"""The Textual reader: composes the core, holds no domain logic."""

@@ -1,0 +1,394 @@
+"""The reader app: composes the library, the reading view and search over the core."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, ProgressBar, Static
+from textual.worker import get_current_worker
+
+from briefreader.core.corpus import Corpus, Document
+from briefreader.core.errors import BriefreaderError, WorkspaceError
+from briefreader.core.models import Section
+from briefreader.core.state import ReaderState
+from briefreader.core.workspace import Workspace
+from briefreader.tui.screens.help import HelpScreen
+from briefreader.tui.screens.search import Chosen, SearchScreen, SearchState
+from briefreader.tui.widgets.document_view import DocumentView
+from briefreader.tui.widgets.library import Library
+
+SAVE_DELAY = 1.0  # seconds: reading positions are saved once the reader pauses
+
+
+class BriefreaderApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "briefreader"
+
+    BINDINGS = [
+        Binding("slash", "search", "Search"),
+        Binding("ctrl+f", "find", "Find"),
+        Binding("o", "open_document", "Open"),
+        Binding("ctrl+b", "toggle_library", "Library"),
+        Binding("escape", "back", "Back", show=False),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, workspace: Workspace) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.corpus = Corpus(workspace)
+        self.state = ReaderState.load(workspace)
+        self.search_state = SearchState()
+        self.search_index = None  # created by the indexing worker: whoosh loads off-screen
+        self.index_ready = False
+        self._cancel = threading.Event()
+        self._highlight_query = ""  # the search whose hits are highlighted in the reader
+        self._save_timer = None
+
+    # -- layout --------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            yield Library(id="library")
+            with Vertical(id="reader"):
+                yield DocumentView(id="document")
+                yield Static(id="empty")
+                yield Input(placeholder="Find in this document", id="find")
+        with Horizontal(id="statusbar"):
+            yield Static(id="status")
+            yield ProgressBar(id="index-progress", show_eta=False)
+        yield Footer()
+
+    @property
+    def view(self) -> DocumentView:
+        return self.query_one(DocumentView)
+
+    def on_mount(self) -> None:
+        self.sub_title = str(self.workspace.root)
+        self._reload()
+
+    def _reload(self) -> None:
+        """Scan the corpus, fill the library and open the last document read."""
+        self.corpus = Corpus(self.workspace)
+        try:
+            documents = self.corpus.documents
+        except WorkspaceError as exc:
+            documents = ()
+            self._empty(f"{exc}")
+        library = self.query_one(Library)
+        library.set_documents(documents)
+        for problem in self.corpus.problems:
+            self.notify(str(problem), severity="warning", timeout=8)
+        if not documents:
+            self._empty(
+                f"No documents in {self.workspace.corpus_dir}.\n\n"
+                "Add .txt or .md files there, then choose Reload in the command palette."
+            )
+            self._set_status()
+            return
+        self.query_one("#empty").display = False
+        last = self.state.last_document
+        doc_id = last if any(d.id == last for d in documents) else documents[0].id
+        library.select_document(doc_id)
+        self.open_document(doc_id)
+        library.focus()
+        self._start_indexing()
+
+    def _empty(self, message: str) -> None:
+        empty = self.query_one("#empty", Static)
+        empty.update(message)
+        empty.display = True
+        self.view.display = False
+
+    # -- documents -----------------------------------------------------------------------
+
+    def open_document(
+        self, doc_id: str, passage: int | None = None, section: Section | None = None
+    ) -> None:
+        """Open a document (read off the UI thread) at a passage, a section, or where the
+        reader left it."""
+        self._load(doc_id, passage, section)
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def _load(self, doc_id: str, passage: int | None, section: Section | None) -> None:
+        try:
+            document = self.corpus.load(doc_id)
+        except BriefreaderError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            return
+        if not get_current_worker().is_cancelled:
+            self.call_from_thread(self._show, document, passage, section)
+
+    def _show(self, document: Document, passage: int | None, section: Section | None) -> None:
+        view = self.view
+        view.display = True
+        self.query_one("#empty").display = False
+        if view.document is None or view.document.id != document.id:
+            self._highlight_query = ""
+            view.show(document, passage or self.state.positions.get(document.id, 1))
+        elif passage is not None:
+            view.go_to_passage(passage, top=True)
+        if section is not None:
+            view.go_to_section(section)
+        self.query_one(Library).set_sections(document.id, document.text.sections)
+        self.state.last_document = document.id
+        self.title = document.info.title
+        self._set_status()
+
+    def on_library_chosen(self, event: Library.Chosen) -> None:
+        self.open_document(event.doc_id, section=event.section)
+        if event.section is not None or self.view.document is None:
+            self.view.focus()
+
+    def on_library_sections_wanted(self, event: Library.SectionsWanted) -> None:
+        self._read_sections(event.doc_id)
+
+    @work(thread=True, group="sections", exit_on_error=False)
+    def _read_sections(self, doc_id: str) -> None:
+        try:
+            sections = self.corpus.load(doc_id).text.sections
+        except BriefreaderError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            return
+        self.call_from_thread(self.query_one(Library).set_sections, doc_id, sections)
+
+    def on_document_view_passage_changed(self, event: DocumentView.PassageChanged) -> None:
+        if event.view.document is not None and event.passage is not None:
+            self.state.positions[event.view.document.id] = event.passage.number
+            if self._save_timer is not None:
+                self._save_timer.stop()
+            self._save_timer = self.set_timer(SAVE_DELAY, self._save_state)
+        self._set_status()
+
+    def on_document_view_match_changed(self, event: DocumentView.MatchChanged) -> None:
+        self._set_status()
+
+    def _save_state(self) -> None:
+        try:
+            self.state.save()
+        except (OSError, BriefreaderError) as exc:
+            self.notify(f"cannot save the reading position: {exc}", severity="warning")
+
+    def _set_status(self) -> None:
+        view = self.view
+        status = Text()
+        if view.document is not None and view.passage is not None:
+            passage = view.passage
+            status.append(f"¶{passage.number}/{len(view.passages)}", style="bold")
+            if passage.section is not None:
+                status.append(f"  {passage.section.title}")
+            if view.matches:
+                where = f"{view.match_index + 1}/" if view.match_index >= 0 else ""
+                status.append(f"  hit {where}{len(view.matches)}", style="bold")
+        if not self.index_ready:
+            status.append("  · indexing…", style="dim")
+        self.query_one("#status", Static).update(status)
+
+    # -- indexing ------------------------------------------------------------------------
+
+    def _start_indexing(self, rebuild: bool = False) -> None:
+        self.index_ready = False
+        bar = self.query_one("#index-progress", ProgressBar)
+        bar.update(total=None, progress=0)
+        bar.display = True
+        self._set_status()
+        self._index(rebuild)
+
+    @work(thread=True, exclusive=True, group="index", exit_on_error=False)
+    def _index(self, rebuild: bool) -> None:
+        from briefreader.core.index import SearchIndex  # whoosh loads here, after first paint
+
+        if self.search_index is None:
+            self.search_index = SearchIndex(self.corpus)
+        else:
+            self.search_index.corpus = self.corpus
+
+        def progress(done: int, total: int, item: str) -> None:
+            self.call_from_thread(self._index_progress, done, total)
+
+        try:
+            report = self.search_index.update(
+                rebuild=rebuild, progress=progress, cancel=self._cancel
+            )
+        except BriefreaderError as exc:
+            self.call_from_thread(self._index_failed, str(exc))
+            return
+        self.call_from_thread(self._index_done, report)
+
+    def _index_progress(self, done: int, total: int) -> None:
+        self.query_one("#index-progress", ProgressBar).update(total=total, progress=done)
+
+    def _index_failed(self, message: str) -> None:
+        self.query_one("#index-progress").display = False
+        self.notify(f"Search is unavailable: {message}", severity="error", timeout=15)
+        self._set_status()
+
+    def _index_done(self, report) -> None:
+        self.query_one("#index-progress").display = False
+        if report.cancelled:
+            return
+        self.index_ready = True
+        if report.rebuilt:
+            self.notify(report.rebuilt.capitalize(), timeout=4)
+        for problem in report.problems:
+            self.notify(f"Not indexed: {problem}", severity="warning", timeout=10)
+        if isinstance(self.screen, SearchScreen):
+            self.screen.index_ready()
+        self._set_status()
+
+    # -- search --------------------------------------------------------------------------
+
+    def _search(self, query: str, limit: int):
+        return self.search_index.search(query, limit=limit)
+
+    def action_search(self) -> None:
+        screen = SearchScreen(self.search_state, self._search, self.state.queries,
+                              self.index_ready)  # fmt: skip
+        self.push_screen(screen, self._search_closed)
+
+    def _search_closed(self, chosen: Chosen | None) -> None:
+        self.state.remember_query(self.search_state.query)
+        if chosen is None:
+            return
+        hit = chosen.hit
+        self._highlight_query = chosen.query
+        self.query_one(Library).select_document(hit.doc_id)
+        self._open_hit(hit.doc_id, hit.passage, chosen.query)
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def _open_hit(self, doc_id: str, passage: int, query: str) -> None:
+        try:
+            document = self.corpus.load(doc_id)
+            spans = self.search_index.match_spans(query, document.text.text)
+        except BriefreaderError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            return
+        if not get_current_worker().is_cancelled:
+            self.call_from_thread(self._show_hit, document, passage, spans, query)
+
+    def _show_hit(self, document: Document, passage: int, spans, query: str) -> None:
+        self._show(document, passage, None)
+        self._highlight_query = query
+        view = self.view
+        view.go_to_passage(passage, top=True)
+        view.set_matches(spans)
+        view.focus()
+
+    def action_find(self) -> None:
+        if self.view.document is None:
+            return
+        find = self.query_one("#find", Input)
+        find.display = True
+        find.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "find" and self.view.document is not None:
+            self._highlight_query = ""
+            self.view.set_matches(find_all(self.view.document.text.text, event.value))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "find":
+            event.input.display = False
+            self.view.focus()
+
+    def action_back(self) -> None:
+        find = self.query_one("#find", Input)
+        if find.display:
+            find.display = False
+            find.value = ""
+            self.view.focus()
+        elif self._highlight_query:
+            self.action_search()  # back to the results this hit came from
+        elif self.view.matches:
+            self.view.set_matches([], jump=False)
+
+    # -- other actions -------------------------------------------------------------------
+
+    def action_toggle_library(self) -> None:
+        library = self.query_one(Library)
+        library.display = not library.display
+        if not library.display:
+            self.view.focus()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_open_document(self) -> None:
+        commands = [
+            (info.title, lambda doc_id=info.id: self._open_from_palette(doc_id), info.id)
+            for info in self._documents()
+        ]
+        self.search_commands(commands, placeholder="Open a document…")
+
+    def _documents(self):
+        try:
+            return self.corpus.documents
+        except WorkspaceError:
+            return ()
+
+    def _open_from_palette(self, doc_id: str) -> None:
+        self.query_one(Library).select_document(doc_id)
+        self.open_document(doc_id)
+        self.view.focus()
+
+    def action_jump_to_section(self) -> None:
+        view = self.view
+        commands = [
+            (" › ".join(section.path), lambda s=section: view.go_to_section(s))
+            for section in view.sections
+        ]
+        if commands:
+            self.search_commands(commands, placeholder="Jump to a section…")
+
+    def action_reindex(self, rebuild: bool = False) -> None:
+        self._start_indexing(rebuild)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield SystemCommand("Open document", "Open a document by title (o)",
+                            self.action_open_document)  # fmt: skip
+        yield SystemCommand("Search the corpus", "Full-text search (/)", self.action_search)
+        yield SystemCommand("Find in document", "Find text in this document (ctrl+f)",
+                            self.action_find)  # fmt: skip
+        yield SystemCommand("Jump to section", "Go to a section of this document",
+                            self.action_jump_to_section)  # fmt: skip
+        yield SystemCommand("Toggle library", "Show or hide the library (ctrl+b)",
+                            self.action_toggle_library)  # fmt: skip
+        yield SystemCommand("Reload corpus", "Scan corpus/ again for new or changed files",
+                            self._reload)  # fmt: skip
+        yield SystemCommand("Update index", "Bring the search index up to date",
+                            self.action_reindex)  # fmt: skip
+        yield SystemCommand("Rebuild index", "Throw the search index away and rebuild it",
+                            lambda: self.action_reindex(rebuild=True))  # fmt: skip
+        yield SystemCommand("Help", "Keys and the query language (?)", self.action_help)
+        yield from super().get_system_commands(screen)
+
+    def on_unmount(self) -> None:
+        self._cancel.set()
+        self._save_state()
+
+
+def find_all(text: str, needle: str) -> list[tuple[int, int]]:
+    """Every occurrence of `needle` in `text`, ignoring case."""
+    if not needle.strip():
+        return []
+    folded, target = text.lower(), needle.lower()
+    if len(folded) != len(text):  # lower() changed lengths: offsets would drift
+        folded, target = text, needle
+    spans, at = [], folded.find(target)
+    while at >= 0:
+        spans.append((at, at + len(target)))
+        at = folded.find(target, at + len(target))
+    return spans
+
+
+def run(workspace: Workspace) -> None:
+    BriefreaderApp(workspace).run()
+

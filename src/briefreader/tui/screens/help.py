@@ -1,0 +1,81 @@
+"""The help screen: every key, and the query language."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    (
+        "Reading",
+        (
+            ("j / ↓, k / ↑", "next / previous passage"),
+            ("J / ], K / [", "next / previous section"),
+            ("g / Home, G / End", "start / end of the document"),
+            ("space / PgDn, b / PgUp", "page down / up"),
+            ("click", "make a passage current"),
+        ),
+    ),
+    (
+        "Searching",
+        (
+            ("/", "search the whole corpus (results update as you type)"),
+            ("↑ / ↓ in the search box", "earlier / later queries; ↓ past the last: the hits"),
+            ("enter", "open the highlighted hit at its passage"),
+            ("escape", "back: from a hit to the results, from the results to reading"),
+            ("ctrl+f", "find in this document (plain text, any case)"),
+            ("n / N", "next / previous highlighted hit in the document"),
+        ),
+    ),
+    (
+        "Everywhere",
+        (
+            ("o", "open a document by (fuzzy) title"),
+            ("tab / shift+tab", "move between panes"),
+            ("ctrl+b", "show / hide the library"),
+            ("ctrl+p", "command palette: every action, sections, themes"),
+            ("?", "this help"),
+            ("q", "quit"),
+        ),
+    ),
+)
+
+QUERY_LANGUAGE = (
+    ("corridor Lachin", "both words, any form (corridors)"),
+    ('"peace agreement"', "the exact phrase"),
+    ("Lachin OR Zangezur, a NOT b, (a OR b) c", "boolean logic"),
+    ("negotiaton~, Khojali~2", "within 1 (or 2) letters: typos, transliterations"),
+    ("recon*", "words starting with recon"),
+    ("title: doc: section: publisher: author:", "words in that field"),
+    ("date:2025 side:armenia kind:bulletin", "documents of that date, side, kind"),
+)
+
+
+def _table(title: str, rows: tuple[tuple[str, str], ...]) -> Table:
+    table = Table(title=title, title_justify="left", title_style="bold", box=None, expand=True)
+    table.add_column(style="bold", no_wrap=True, ratio=2)
+    table.add_column(ratio=3)
+    table.show_header = False
+    for key, what in rows:
+        table.add_row(key, what)
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close help")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-box"):
+            yield Static(Text("briefreader: keys", style="bold"), classes="help-title")
+            for title, rows in KEYS:
+                yield Static(_table(title, rows))
+            yield Static(_table("Query language", QUERY_LANGUAGE))
+            yield Static(Text("escape closes this help", style="dim"))
+
+    def action_dismiss(self) -> None:
+        self.dismiss(None)

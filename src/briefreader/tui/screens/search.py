@@ -1,0 +1,191 @@
+"""Search the whole corpus as you type; choosing a hit opens its passage."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from briefreader.core.errors import BriefreaderError
+from briefreader.core.models import Hit, SearchResults
+
+DEBOUNCE = 0.12  # seconds of quiet typing before a search starts
+LIMIT = 100
+
+PLACEHOLDER = 'Search: words, "a phrase", OR, NOT, word~, side:armenia, title:, date:2025 …'
+
+
+@dataclass
+class SearchState:
+    """What the search screen shows, kept by the app so `escape` from a hit comes back to it."""
+
+    query: str = ""
+    highlighted: int = 0
+
+
+@dataclass(frozen=True)
+class Chosen:
+    hit: Hit
+    query: str
+
+
+class HistoryInput(Input):
+    """An input where up and down recall earlier queries."""
+
+    BINDINGS = [
+        Binding("up", "older", "Older query", show=False),
+        Binding("down", "newer", "Newer query / results", show=False),
+    ]
+
+    def __init__(self, history: list[str], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.history = history
+        self._position = len(history)  # len(history): the query being typed
+
+    def action_older(self) -> None:
+        if self._position > 0:
+            self._position -= 1
+            self.value = self.history[self._position]
+            self.cursor_position = len(self.value)
+
+    def action_newer(self) -> None:
+        if self._position < len(self.history) - 1:
+            self._position += 1
+            self.value = self.history[self._position]
+            self.cursor_position = len(self.value)
+        else:
+            self.screen.focus_next()  # past the newest query: on to the results
+
+
+class SearchScreen(Screen[Chosen | None]):
+    BINDINGS = [Binding("escape", "close", "Back to reading")]
+
+    def __init__(
+        self,
+        state: SearchState,
+        search: Callable[[str, int], SearchResults],
+        history: list[str],
+        ready: bool,
+    ) -> None:
+        super().__init__()
+        self.state = state
+        self._search = search
+        self._history = history
+        self.ready = ready
+        self._results: SearchResults | None = None
+        self._timer: Timer | None = None
+        self._generation = 0  # results of an older query never overwrite a newer one
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="search-box"):
+            yield HistoryInput(self._history, value=self.state.query, placeholder=PLACEHOLDER,
+                               id="query")  # fmt: skip
+            yield Static(id="search-status")
+            yield OptionList(id="hits")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#query", Input).focus()
+        self._start_search(self.state.query)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.state.query = event.value
+        self.state.highlighted = 0
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(DEBOUNCE, lambda: self._start_search(event.value))
+
+    def index_ready(self) -> None:
+        """The app says the index is up: run the pending query."""
+        self.ready = True
+        self._start_search(self.state.query)
+
+    def _status(self, text: str | Text, error: bool = False) -> None:
+        status = self.query_one("#search-status", Static)
+        status.set_class(error, "-error")
+        status.update(text)
+
+    def _start_search(self, query: str) -> None:
+        self._generation += 1
+        if not query.strip():
+            self._show(self._generation, None)
+            self._status("Type to search the whole corpus; ? for the query language.")
+            return
+        if not self.ready:
+            self._status("The search index is being built; results appear when it is ready…")
+            return
+        self._run(query, self._generation)
+
+    @work(thread=True, exclusive=True, group="search")
+    def _run(self, query: str, generation: int) -> None:
+        try:
+            results = self._search(query, LIMIT)
+        except BriefreaderError as exc:
+            if not get_current_worker().is_cancelled:
+                self.app.call_from_thread(self._show_error, generation, exc.message)
+            return
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show, generation, results)
+
+    def _show_error(self, generation: int, message: str) -> None:
+        if generation == self._generation:
+            self._status(message, error=True)
+
+    def _show(self, generation: int, results: SearchResults | None) -> None:
+        if generation != self._generation:
+            return
+        self._results = results
+        hits = self.query_one("#hits", OptionList)
+        hits.clear_options()
+        if results is None:
+            return
+        hits.add_options(Option(_prompt(rank, hit)) for rank, hit in enumerate(results.hits, 1))
+        if results.hits:
+            hits.highlighted = min(self.state.highlighted, len(results.hits) - 1)
+        shown = len(results.hits)
+        if results.total == 0:
+            self._status(f"No passage matches {results.query!r}.")
+        elif results.total > shown:
+            self._status(f"{results.total} passages match; the best {shown} are shown.")
+        else:
+            self._status(f"{results.total} passage{'s' * (results.total != 1)} match.")
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self.state.highlighted = event.option_index
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self._choose(event.option_index)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if self._timer is not None and self._results is None:
+            return
+        self._choose(self.state.highlighted)
+
+    def _choose(self, index: int) -> None:
+        if self._results and 0 <= index < len(self._results.hits):
+            self.dismiss(Chosen(self._results.hits[index], self._results.query))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def _prompt(rank: int, hit: Hit) -> Text:
+    text = Text(f"{rank:>3}  ", style="dim")
+    text.append(hit.title, style="bold")
+    if hit.section:
+        text.append(f" › {hit.section}")
+    text.append(f"  ¶{hit.passage}\n", style="dim")
+    snippet = Text("     " + hit.snippet.text)
+    for start, end in hit.snippet.matches:
+        snippet.stylize("bold reverse", start + 5, end + 5)
+    return text + snippet

@@ -1,0 +1,1 @@
+"""Widgets of the reader: the library tree and the reading view."""

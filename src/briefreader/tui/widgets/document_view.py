@@ -1,0 +1,410 @@
+"""The reading view: a document's normalised text, wrapped, drawn only where it is visible."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from briefreader.core.corpus import Document
+from briefreader.core.models import Block, BlockKind, Passage, Section
+
+MEASURE = 88  # the widest line of text: longer lines are hard to read
+GUTTER = 3  # the passage marker and its spacing, left of the text
+_WORD = re.compile(r"\S+\s*")
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    block: int  # index into the document's blocks, or -1 for the blank line between blocks
+    start: int  # offsets into the normalised text
+    end: int
+
+
+def wrap(text: str, offset: int, width: int) -> list[tuple[int, int]]:
+    """Greedy word wrap of `text` into (start, end) spans shifted by `offset`; trailing
+    spaces stay at the end of a line (they are invisible) so no character is lost."""
+    lines: list[tuple[int, int]] = []
+    start = used = 0
+    ascii_only = text.isascii()
+    for match in _WORD.finditer(text):
+        word = match.group().rstrip()
+        size = len(word) if ascii_only else cell_len(word)
+        if used and used + size > width:
+            lines.append((offset + start, offset + match.start()))
+            start, used = match.start(), 0
+        while size > width:  # a "word" wider than the line (a URL): cut it
+            cut = match.start() + width if used == 0 else match.start()
+            lines.append((offset + start, offset + cut))
+            start, size = cut, size - (cut - match.start())
+        used += size + (len(match.group()) - len(word))
+    lines.append((offset + start, offset + len(text)))
+    return lines
+
+
+class DocumentView(ScrollView, can_focus=True):
+    """Shows one document; a current passage is marked and moved with the keyboard."""
+
+    COMPONENT_CLASSES = {
+        "document-view--title",
+        "document-view--heading",
+        "document-view--byline",
+        "document-view--bio",
+        "document-view--quote",
+        "document-view--current",
+        "document-view--marker",
+        "document-view--match",
+        "document-view--current-match",
+    }
+
+    BINDINGS = [
+        Binding("j,down", "next_passage", "Next ¶", key_display="j"),
+        Binding("k,up", "previous_passage", "Prev ¶", key_display="k", show=False),
+        Binding("J,right_square_bracket", "next_section", "Next section", key_display="J"),
+        Binding("K,left_square_bracket", "previous_section", "Prev section", show=False),
+        Binding("g,home", "start", "Start", show=False),
+        Binding("G,end", "end", "End", show=False),
+        Binding("space,pagedown", "page_down", "Page down", show=False),
+        Binding("b,pageup", "page_up", "Page up", show=False),
+        Binding("n", "next_match", "Next hit"),
+        Binding("N", "previous_match", "Prev hit", show=False),
+    ]
+
+    class PassageChanged(Message):
+        """The current passage moved (or a new document was shown)."""
+
+        def __init__(self, view: DocumentView, passage: Passage | None) -> None:
+            super().__init__()
+            self.view = view
+            self.passage = passage
+
+    class MatchChanged(Message):
+        def __init__(self, index: int, total: int) -> None:
+            super().__init__()
+            self.index = index  # 0-based; -1 when no match is current
+            self.total = total
+
+    current: reactive[int] = reactive(0, always_update=True, init=False)  # 0-based passage
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.document: Document | None = None
+        self._lines: list[_Line] = []
+        self._line_starts: list[int] = []
+        self._block_lines: list[tuple[int, int]] = []  # first and last line of each block
+        self._passage_blocks: list[int] = []  # block index of each passage
+        self._laid_out_width = 0
+        self.matches: list[tuple[int, int]] = []
+        self.match_index = -1
+
+    # -- content -------------------------------------------------------------------------
+
+    @property
+    def passages(self) -> tuple[Passage, ...]:
+        return self.document.text.passages if self.document else ()
+
+    @property
+    def sections(self) -> tuple[Section, ...]:
+        return self.document.text.sections if self.document else ()
+
+    @property
+    def passage(self) -> Passage | None:
+        return self.passages[self.current] if self.passages else None
+
+    def show(self, document: Document, passage: int = 1) -> None:
+        """Show `document` with passage number `passage` (1-based) current and in view."""
+        self.document = document
+        self.matches, self.match_index = [], -1
+        blocks = document.text.blocks
+        self._passage_blocks = [i for i, b in enumerate(blocks) if b.kind is not BlockKind.HEADING]
+        self._laid_out_width = 0
+        self._layout()
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self.go_to_passage(passage, top=True)
+
+    def set_matches(self, spans: list[tuple[int, int]], *, jump: bool = True) -> None:
+        """Highlight these spans of the text; `jump` moves to the first at or after the
+        current passage."""
+        self.matches = sorted(spans)
+        self.match_index = -1
+        if jump and self.matches and self.passage is not None:
+            at = bisect.bisect_left(self.matches, (self.passage.start, 0))
+            self._go_to_match(at % len(self.matches))
+        else:
+            self.post_message(self.MatchChanged(self.match_index, len(self.matches)))
+        self.refresh()
+
+    def _text_width(self) -> int:
+        return max(10, min(MEASURE, self.scrollable_content_region.width - GUTTER - 1))
+
+    def _layout(self) -> None:
+        width = self._text_width()
+        if self.document is None or width == self._laid_out_width:
+            return
+        anchor = self._lines[self._top_line()].start if self._lines else 0
+        self._laid_out_width = width
+        lines: list[_Line] = []
+        block_lines: list[tuple[int, int]] = []
+        for i, block in enumerate(self.document.text.blocks):
+            if i:
+                lines.append(_Line(-1, block.start, block.start))
+            first = len(lines)
+            lines.extend(_Line(i, s, e) for s, e in wrap(block.text, block.start, width))
+            block_lines.append((first, len(lines) - 1))
+        self._lines, self._block_lines = lines, block_lines
+        self._line_starts = [line.start for line in lines]
+        self.virtual_size = Size(self._text_width() + GUTTER, len(lines))
+        if anchor:
+            self.scroll_to(y=self._line_of(anchor), animate=False, immediate=True)
+
+    def on_resize(self) -> None:
+        self._layout()
+        self.refresh()
+
+    def _line_of(self, offset: int) -> int:
+        """The index of the line holding character `offset` of the text."""
+        i = bisect.bisect_right(self._line_starts, offset) - 1
+        while i > 0 and self._lines[i].block < 0:
+            i -= 1
+        return max(0, i)
+
+    def _top_line(self) -> int:
+        return min(int(self.scroll_y), max(0, len(self._lines) - 1))
+
+    # -- drawing -------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        index = self._top_line() + y
+        if index >= len(self._lines) or self.document is None:
+            return Strip.blank(width, base)
+        line = self._lines[index]
+        if line.block < 0:
+            return Strip.blank(width, base)
+        block = self.document.text.blocks[line.block]
+        current = self.passage is not None and block.start == self.passage.start
+        style = base + self._block_style(block)
+        if current:
+            style += self.get_component_rich_style("document-view--current")
+        measure = self._text_width() + GUTTER
+        pad = max(0, (width - measure) // 2)
+        marker_style = self.get_component_rich_style("document-view--marker")
+        segments = [Segment(" " * pad, base)]
+        segments.append(Segment("▌  " if current else "   ", marker_style if current else base))
+        text = self.document.text.text[line.start : line.end].rstrip()
+        segments += self._with_matches(text, line.start, style)
+        return Strip(segments).adjust_cell_length(width, base)
+
+    def _block_style(self, block: Block) -> Style:
+        if block.kind is BlockKind.HEADING:
+            name = "title" if block.level <= 1 else "heading"
+        elif block.kind in (BlockKind.BYLINE, BlockKind.BIO, BlockKind.QUOTE):
+            name = block.kind.value
+        else:
+            return Style()
+        return self.get_component_rich_style(f"document-view--{name}")
+
+    def _with_matches(self, text: str, offset: int, style: Style) -> list[Segment]:
+        end = offset + len(text)
+        first = bisect.bisect_left(self.matches, (offset - 200, 0))
+        segments: list[Segment] = []
+        at = offset
+        for i in range(first, len(self.matches)):
+            start, stop = self.matches[i]
+            if start >= end:
+                break
+            if stop <= offset:
+                continue
+            start, stop = max(start, at), min(stop, end)
+            if start > at:
+                segments.append(Segment(text[at - offset : start - offset], style))
+            name = "current-match" if i == self.match_index else "match"
+            highlight = style + self.get_component_rich_style(f"document-view--{name}")
+            segments.append(Segment(text[start - offset : stop - offset], highlight))
+            at = stop
+        if at < end:
+            segments.append(Segment(text[at - offset :], style))
+        return segments
+
+    # -- moving --------------------------------------------------------------------------
+
+    def watch_current(self) -> None:
+        self.refresh()
+        self.post_message(self.PassageChanged(self, self.passage))
+
+    def go_to_passage(self, number: int, *, top: bool = False) -> None:
+        """Make passage `number` (1-based, clamped) current and scroll it into view."""
+        if not self.passages:
+            self.current = 0
+            return
+        self.current = max(0, min(number - 1, len(self.passages) - 1))
+        self._reveal(top=top)
+
+    def _reveal(self, *, top: bool = False) -> None:
+        """Scroll so the current passage is visible (at the top if asked, or if it is far)."""
+        if not self.passages:
+            return
+        first, last = self._block_lines[self._passage_blocks[self.current]]
+        height = self.scrollable_content_region.height
+        scroll = int(self.scroll_y)
+        if top or first < scroll or last >= scroll + height:
+            if not top and scroll < first and last - first < height:
+                target = last - height + 2  # moving down: show the passage at the bottom
+            else:
+                target = first - 1
+                if top and first > 0:
+                    # show the heading of a section that starts here
+                    block = self._passage_blocks[self.current] - 1
+                    if self.document and self.document.text.blocks[block].kind == "heading":
+                        target = self._block_lines[block][0] - 1
+            self.scroll_to(y=max(0, target), animate=False, immediate=True)
+
+    def _first_visible_passage(self) -> int:
+        top = self._top_line()
+        offset = self._lines[top].start if self._lines else 0
+        passage = self.document.text.passage_at(offset) if self.document else None
+        index = passage.number - 1 if passage else 0
+        first, _ = self._block_lines[self._passage_blocks[index]]
+        return index + 1 if first < top and index + 1 < len(self.passages) else index
+
+    def _is_visible(self, index: int) -> bool:
+        first, last = self._block_lines[self._passage_blocks[index]]
+        top, height = int(self.scroll_y), self.scrollable_content_region.height
+        return last >= top and first < top + height
+
+    def _step(self, delta: int) -> None:
+        if not self.passages:
+            return
+        if not self._is_visible(self.current):  # the reader scrolled away with the mouse
+            self.current = self._first_visible_passage()
+        else:
+            self.current = max(0, min(self.current + delta, len(self.passages) - 1))
+        self._reveal()
+
+    def action_next_passage(self) -> None:
+        self._step(1)
+
+    def action_previous_passage(self) -> None:
+        self._step(-1)
+
+    def _section_index(self) -> int:
+        """Index of the section holding the current passage, -1 before the first heading."""
+        passage = self.passage
+        if passage is None or passage.section is None:
+            return -1
+        return passage.section.number - 1
+
+    def go_to_section(self, section: Section) -> None:
+        number = min(section.first_passage, len(self.passages))
+        self.go_to_passage(number, top=True)
+        line = self._block_lines[self._block_index(section.start)][0]
+        self.scroll_to(y=max(0, line - 1), animate=False, immediate=True)
+
+    def _block_index(self, start: int) -> int:
+        blocks = self.document.text.blocks if self.document else ()
+        return bisect.bisect_left([b.start for b in blocks], start)
+
+    def action_next_section(self) -> None:
+        index = self._section_index() + 1
+        sections = self.sections
+        # skip sections with no passage of their own (a title straight above a subtitle)
+        while index < len(sections) - 1 and (
+            sections[index].first_passage == sections[index + 1].first_passage
+        ):
+            index += 1
+        if index < len(sections):
+            self.go_to_section(sections[index])
+        else:
+            self.app.bell()
+
+    def action_previous_section(self) -> None:
+        index = self._section_index()
+        passage = self.passage
+        if index >= 0 and passage is not None:
+            section = self.sections[index]
+            if passage.number > section.first_passage:  # first go back to this section's top
+                self.go_to_section(section)
+                return
+            index -= 1
+        if index >= 0:
+            self.go_to_section(self.sections[index])
+        else:
+            self.action_start()
+
+    def action_start(self) -> None:
+        self.go_to_passage(1)
+        self.scroll_to(y=0, animate=False, immediate=True)
+
+    def action_end(self) -> None:
+        self.go_to_passage(len(self.passages))
+        self.scroll_end(animate=False, immediate=True)
+
+    def _page(self, direction: int) -> None:
+        height = self.scrollable_content_region.height
+        self.scroll_to(y=self.scroll_y + direction * max(1, height - 2), animate=False,
+                       immediate=True)  # fmt: skip
+        if self.passages:
+            self.current = self._first_visible_passage()
+
+    def action_page_down(self) -> None:
+        self._page(1)
+
+    def action_page_up(self) -> None:
+        self._page(-1)
+
+    def on_click(self, event) -> None:
+        index = self._top_line() + event.y
+        if 0 <= index < len(self._lines) and self.document is not None:
+            passage = self.document.text.passage_at(self._lines[index].start)
+            if passage is not None:
+                self.current = passage.number - 1
+
+    # -- matches -------------------------------------------------------------------------
+
+    def _go_to_match(self, index: int) -> None:
+        self.match_index = index
+        start, _ = self.matches[index]
+        passage = self.document.text.passage_at(start) if self.document else None
+        if passage is not None:
+            self.current = passage.number - 1
+        line = self._line_of(start)
+        top, height = int(self.scroll_y), self.scrollable_content_region.height
+        if not top <= line < top + height:
+            self.scroll_to(y=max(0, line - height // 3), animate=False, immediate=True)
+        self.refresh()
+        self.post_message(self.MatchChanged(index, len(self.matches)))
+
+    def _move_match(self, forward: bool) -> None:
+        if not self.matches:
+            self.notify("No highlighted hits: search with / or find with ctrl+f", timeout=3)
+            return
+        if self.match_index < 0 or not self._is_match_visible():
+            # continue from the current passage rather than from a hit scrolled out of view
+            anchor = self.passage.start if self.passage else 0
+            index = bisect.bisect_left(self.matches, (anchor, 0))
+            index = index if forward else index - 1
+        else:
+            index = self.match_index + (1 if forward else -1)
+        self._go_to_match(index % len(self.matches))
+
+    def _is_match_visible(self) -> bool:
+        line = self._line_of(self.matches[self.match_index][0])
+        top = int(self.scroll_y)
+        return top <= line < top + self.scrollable_content_region.height
+
+    def action_next_match(self) -> None:
+        self._move_match(True)
+
+    def action_previous_match(self) -> None:
+        self._move_match(False)
