@@ -84,7 +84,9 @@ class Corpus:
     def documents(self) -> tuple[DocumentInfo, ...]:
         """Every document file, sorted by id, with the catalog's metadata."""
         if not self.root.is_dir():
-            raise WorkspaceError("no corpus/ folder; create it and add .txt or .md files", self.root)
+            raise WorkspaceError(
+                "no corpus/ folder; create it and add .txt or .md files", self.root
+            )
         infos = []
         for path in sorted(self.root.rglob("*")):
             relative = path.relative_to(self.root)
@@ -111,9 +113,7 @@ class Corpus:
                     )
                 )
         if not self.documents:
-            problems.append(
-                Problem(self.root, "corpus/ holds no .txt or .md documents; add some")
-            )
+            problems.append(Problem(self.root, "corpus/ holds no .txt or .md documents; add some"))
         return tuple(problems)
 
     def _info(self, doc_id: str, path: Path) -> DocumentInfo:

@@ -439,8 +439,6 @@ def _snippet(body: str, spans: list[tuple[int, int]]) -> Snippet:
     return Snippet(lead + body[start:end] + tail, inside)
 
 
-
-
 # A fuzzy word with no field is matched against unstemmed words: "negotiaton~" must find
 # "negotiation", whose stem "negoti" is too far from the typo.
 _FUZZY = re.compile(r'(^|[\s(])(?:body:)?(?=[^\s:"()]+~)')

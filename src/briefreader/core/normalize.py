@@ -26,7 +26,7 @@ from functools import cached_property
 from briefreader.core.models import Block, BlockKind, NormalizedText
 from briefreader.core.sentences import sentence_spans
 
-NORMALIZER_VERSION = 1
+NORMALIZER_VERSION = 2
 
 # Paragraphs longer than this (scraped pages that lost their breaks) are split at sentences.
 LONG_PARAGRAPH = 2500
@@ -56,6 +56,7 @@ _STOP_WORDS = frozenset(
     "the of and in to for a an on with at by from is are as its or but not into over".split()
 )
 # Prefixes that stay hyphenated when a line break falls after them ("post-/conflict").
+_LINKING_WORDS = frozenset({"to", "of", "the", "and", "or", "on"})
 _COMPOUND_PREFIXES = frozenset(
     "post pre non anti self co well long short full large small high low half cross semi "
     "neo mid all vice quasi ultra multi".split()
@@ -230,10 +231,18 @@ class _Joiner:
         """The lines of one chunk as one string, hyphenated words mended."""
         text = "\n".join(line.strip() for line in lines)
         if "-\n" in text:
-            text = _LINE_HYPHEN.sub(lambda m: self._rejoin(m.group(1), m.group(2)), text)
+            text = _LINE_HYPHEN.sub(self._rejoin_match, text)
         return re.sub(r"(?<=[—–/])\n|\n(?=—)", "", text).replace("\n", " ")
 
-    def _rejoin(self, first: str, rest: str) -> str:
+    def _rejoin_match(self, match: re.Match[str]) -> str:
+        start = match.start(1)
+        # "people-to-" / "people": a linking word inside a compound keeps its hyphens
+        in_compound = (
+            match.group(1) in _LINKING_WORDS and start > 0 and match.string[start - 1] == "-"
+        )
+        return self._rejoin(match.group(1), match.group(2), in_compound=in_compound)
+
+    def _rejoin(self, first: str, rest: str, *, in_compound: bool = False) -> str:
         """`first-` at a line end, then `rest` (which begins with a word) on the next line."""
         second = _WORD.match(rest)
         word = second.group().lower() if second else ""
@@ -244,9 +253,11 @@ class _Joiner:
         low = first.lower()
         if low + word in self.words:
             return first + rest
-        keep = f"{low}-{word}" in self.words or low in _NUMERALS
+        keep = in_compound or f"{low}-{word}" in self.words or low in _NUMERALS
         keep = keep or (low in _COMPOUND_PREFIXES and word in self.words)
-        return f"{first}-{rest}" if keep else first + rest
+        if keep:
+            return f"{first}-{rest}"
+        return first + rest
 
 
 # --- column layout ------------------------------------------------------------------------

@@ -90,8 +90,7 @@ def _copy_sample(target: Path) -> None:
         partial.rename(target)  # a half-copied sample is never mistaken for the real one
     except OSError as exc:
         raise WorkspaceError(
-            f"cannot set up the sample workspace ({exc.strerror}); "
-            "pass a workspace folder instead",
+            f"cannot set up the sample workspace ({exc.strerror}); pass a workspace folder instead",
             target.parent,
         ) from None
 

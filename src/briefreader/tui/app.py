@@ -323,7 +323,11 @@ class BriefreaderApp(App[None]):
 
     def action_open_document(self) -> None:
         commands = [
-            (info.title, lambda doc_id=info.id: self._open_from_palette(doc_id), info.id)
+            (
+                f"{info.title} · {info.source or info.id}",
+                lambda doc_id=info.id: self._open_from_palette(doc_id),
+                f"{info.date_label} · {info.id}",
+            )
             for info in self._documents()
         ]
         self.search_commands(commands, placeholder="Open a document…")
@@ -391,4 +395,3 @@ def find_all(text: str, needle: str) -> list[tuple[int, int]]:
 
 def run(workspace: Workspace) -> None:
     BriefreaderApp(workspace).run()
-

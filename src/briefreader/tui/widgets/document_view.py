@@ -128,9 +128,12 @@ class DocumentView(ScrollView, can_focus=True):
         blocks = document.text.blocks
         self._passage_blocks = [i for i, b in enumerate(blocks) if b.kind is not BlockKind.HEADING]
         self._laid_out_width = 0
+        self._lines = []
         self._layout()
         self.scroll_to(y=0, animate=False, immediate=True)
         self.go_to_passage(passage, top=True)
+        # the first layout may come before the widget has its size: reveal again after it
+        self.call_after_refresh(self._reveal, top=True)
 
     def set_matches(self, spans: list[tuple[int, int]], *, jump: bool = True) -> None:
         """Highlight these spans of the text; `jump` moves to the first at or after the
@@ -151,7 +154,11 @@ class DocumentView(ScrollView, can_focus=True):
         width = self._text_width()
         if self.document is None or width == self._laid_out_width:
             return
-        anchor = self._lines[self._top_line()].start if self._lines else 0
+        # keep the same text in view: the current passage if it shows, else the top line
+        anchor = 0
+        if self._lines:
+            visible = self.passages and self._is_visible(self.current)
+            anchor = self.passage.start if visible else self._lines[self._top_line()].start
         self._laid_out_width = width
         lines: list[_Line] = []
         block_lines: list[tuple[int, int]] = []
@@ -165,7 +172,8 @@ class DocumentView(ScrollView, can_focus=True):
         self._line_starts = [line.start for line in lines]
         self.virtual_size = Size(self._text_width() + GUTTER, len(lines))
         if anchor:
-            self.scroll_to(y=self._line_of(anchor), animate=False, immediate=True)
+            line = max(0, self._line_of(anchor) - 1)
+            self.call_after_refresh(self.scroll_to, y=line, animate=False, immediate=True)
 
     def on_resize(self) -> None:
         self._layout()
