@@ -17,6 +17,7 @@ from briefreader.core.corpus import Corpus, decode, read_bytes
 from briefreader.core.errors import BriefreaderError, DocumentError
 from briefreader.core.models import BlockKind, SearchResults
 from briefreader.core.workspace import Workspace, resolve
+from briefreader.rendering import hit_text
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -34,9 +35,8 @@ class BriefreaderGroup(click.Group):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         first = args[0] if args else None
-        if first is None or (first not in self.commands and first not in {"--help", "-h"}):
-            if first != "--version":
-                args = ["open", *args]
+        if first not in {*self.commands, "--help", "-h", "--version"}:
+            args = ["open", *args]
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context):
@@ -209,16 +209,7 @@ def _print_results(results: SearchResults) -> None:
         err.print(f"No passage matches {results.query!r}.")
         return
     for rank, hit in enumerate(results.hits, 1):
-        heading = Text(f"{rank:>3}  ", style="dim")
-        heading.append(hit.title, style="bold")
-        if hit.section:
-            heading.append(f" › {hit.section}")
-        heading.append(f"  {hit.doc_id}#{hit.passage}  {hit.score:.2f}", style="dim")
-        out.print(heading)
-        snippet = Text("     " + hit.snippet.text)
-        for start, end in hit.snippet.matches:
-            snippet.stylize("bold reverse", start + 5, end + 5)
-        out.print(snippet)
+        out.print(hit_text(rank, hit, doc_ref=True))
     shown = len(results.hits)
     more = f"; showing the best {shown} (use --limit)" if results.total > shown else ""
     err.print(f"{results.total} passages match{more}.", style="dim")

@@ -227,12 +227,12 @@ class SearchIndex:
                 report.problems.append(Problem.from_error(exc))
                 continue
             digest = hashlib.sha256(data).hexdigest()
-            if entry is not None and entry.get("sha256") == digest:
-                if entry.get("meta") == _meta_hash(info):  # touched, not changed
-                    stat = info.path.stat()
-                    docs[info.id] = entry | {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-                    report.unchanged.append(info.id)
-                    continue
+            same = entry is not None and entry.get("sha256") == digest
+            if same and entry.get("meta") == _meta_hash(info):  # touched, not changed
+                stat = info.path.stat()
+                docs[info.id] = entry | {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+                report.unchanged.append(info.id)
+                continue
             todo.append((info, data))
             (report.changed if info.id in old_docs else report.added).append(info.id)
         report.removed = sorted(set(old_docs) - {info.id for info in self.corpus.documents})

@@ -298,6 +298,8 @@ class BriefreaderApp(App[None]):
         if event.input.id == "find":
             event.input.display = False
             self.view.focus()
+            if event.value.strip() and not self.view.matches:
+                self.notify(f"{event.value!r} does not occur in this document.", timeout=4)
 
     def action_back(self) -> None:
         find = self.query_one("#find", Input)

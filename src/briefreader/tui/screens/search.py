@@ -18,6 +18,7 @@ from textual.worker import get_current_worker
 
 from briefreader.core.errors import BriefreaderError
 from briefreader.core.models import Hit, SearchResults
+from briefreader.rendering import hit_text
 
 DEBOUNCE = 0.12  # seconds of quiet typing before a search starts
 LIMIT = 100
@@ -149,7 +150,7 @@ class SearchScreen(Screen[Chosen | None]):
         hits.clear_options()
         if results is None:
             return
-        hits.add_options(Option(_prompt(rank, hit)) for rank, hit in enumerate(results.hits, 1))
+        hits.add_options(Option(hit_text(rank, hit)) for rank, hit in enumerate(results.hits, 1))
         if results.hits:
             hits.highlighted = min(self.state.highlighted, len(results.hits) - 1)
         shown = len(results.hits)
@@ -177,15 +178,3 @@ class SearchScreen(Screen[Chosen | None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
-
-
-def _prompt(rank: int, hit: Hit) -> Text:
-    text = Text(f"{rank:>3}  ", style="dim")
-    text.append(hit.title, style="bold")
-    if hit.section:
-        text.append(f" › {hit.section}")
-    text.append(f"  ¶{hit.passage}\n", style="dim")
-    snippet = Text("     " + hit.snippet.text)
-    for start, end in hit.snippet.matches:
-        snippet.stylize("bold reverse", start + 5, end + 5)
-    return text + snippet

@@ -51,7 +51,7 @@ class Library(Tree[Entry]):
             return info.side or "\uffff"  # no side: last
 
         ordered = sorted(documents, key=lambda d: (side(d), _negated(d.date), d.title))
-        for name, group in groupby(ordered, key=side):
+        for _side, group in groupby(ordered, key=side):
             infos = list(group)
             label = Text(info_side(infos[0]), style="bold")
             label.append(f"  {len(infos)}", style="dim")
