@@ -19,8 +19,12 @@ from briefreader.core.workspace import Workspace
 DOCUMENT_SUFFIXES = frozenset({".txt", ".md"})
 # Below this a non-UTF-8 file's detected encoding is trusted; above it the file is refused.
 _MAX_CHAOS = 0.1
-_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))  # fmt: skip
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
 @dataclass(frozen=True)

@@ -74,3 +74,7 @@ class Problem:
     @classmethod
     def from_error(cls, error: BriefreaderError, severity: str = "error") -> Problem:
         return cls(error.path or Path("."), error.message, error.line, error.column, severity)
+
+
+class AnnotationError(BriefreaderError):
+    """An annotation file is malformed, or an annotation cannot be made or saved."""

@@ -164,3 +164,30 @@ class SearchResults:
     query: str
     total: int  # all matching passages, not just those returned
     hits: tuple[Hit, ...] = field(default_factory=tuple)
+
+
+BUILTIN_TAGS = ("factual", "disputed", "rhetorical")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where an annotation points: a quote with its context and offsets in the normalised text
+    (W3C TextQuoteSelector + TextPositionSelector)."""
+
+    quote: str
+    prefix: str
+    suffix: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Annotation:
+    id: str
+    tag: str
+    target: Target
+    note: str = ""
+    annotator: str = ""
+    created: str = ""  # ISO 8601 UTC, as written in the file
+    updated: str = ""
+    extra: tuple[tuple[str, object], ...] = ()  # keys this version does not know, kept as is

@@ -250,8 +250,7 @@ class BriefreaderApp(App[None]):
         return self.search_index.search(query, limit=limit)
 
     def action_search(self) -> None:
-        screen = SearchScreen(self.search_state, self._search, self.state.queries,
-                              self.index_ready)  # fmt: skip
+        screen = SearchScreen(self.search_state, self._search, self.state.queries, self.index_ready)
         self.push_screen(screen, self._search_closed)
 
     def _search_closed(self, chosen: Chosen | None) -> None:
@@ -358,21 +357,30 @@ class BriefreaderApp(App[None]):
         self._start_indexing(rebuild)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield SystemCommand("Open document", "Open a document by title (o)",
-                            self.action_open_document)  # fmt: skip
+        yield SystemCommand(
+            "Open document", "Open a document by title (o)", self.action_open_document
+        )
         yield SystemCommand("Search the corpus", "Full-text search (/)", self.action_search)
-        yield SystemCommand("Find in document", "Find text in this document (ctrl+f)",
-                            self.action_find)  # fmt: skip
-        yield SystemCommand("Jump to section", "Go to a section of this document",
-                            self.action_jump_to_section)  # fmt: skip
-        yield SystemCommand("Toggle library", "Show or hide the library (ctrl+b)",
-                            self.action_toggle_library)  # fmt: skip
-        yield SystemCommand("Reload corpus", "Scan corpus/ again for new or changed files",
-                            self._reload)  # fmt: skip
-        yield SystemCommand("Update index", "Bring the search index up to date",
-                            self.action_reindex)  # fmt: skip
-        yield SystemCommand("Rebuild index", "Throw the search index away and rebuild it",
-                            lambda: self.action_reindex(rebuild=True))  # fmt: skip
+        yield SystemCommand(
+            "Find in document", "Find text in this document (ctrl+f)", self.action_find
+        )
+        yield SystemCommand(
+            "Jump to section", "Go to a section of this document", self.action_jump_to_section
+        )
+        yield SystemCommand(
+            "Toggle library", "Show or hide the library (ctrl+b)", self.action_toggle_library
+        )
+        yield SystemCommand(
+            "Reload corpus", "Scan corpus/ again for new or changed files", self._reload
+        )
+        yield SystemCommand(
+            "Update index", "Bring the search index up to date", self.action_reindex
+        )
+        yield SystemCommand(
+            "Rebuild index",
+            "Throw the search index away and rebuild it",
+            lambda: self.action_reindex(rebuild=True),
+        )
         yield SystemCommand("Help", "Keys and the query language (?)", self.action_help)
         yield from super().get_system_commands(screen)
 

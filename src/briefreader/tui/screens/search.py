@@ -89,8 +89,9 @@ class SearchScreen(Screen[Chosen | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="search-box"):
-            yield HistoryInput(self._history, value=self.state.query, placeholder=PLACEHOLDER,
-                               id="query")  # fmt: skip
+            yield HistoryInput(
+                self._history, value=self.state.query, placeholder=PLACEHOLDER, id="query"
+            )
             yield Static(id="search-status")
             yield OptionList(id="hits")
         yield Footer()

@@ -360,8 +360,9 @@ class DocumentView(ScrollView, can_focus=True):
 
     def _page(self, direction: int) -> None:
         height = self.scrollable_content_region.height
-        self.scroll_to(y=self.scroll_y + direction * max(1, height - 2), animate=False,
-                       immediate=True)  # fmt: skip
+        self.scroll_to(
+            y=self.scroll_y + direction * max(1, height - 2), animate=False, immediate=True
+        )
         if self.passages:
             self.current = self._first_visible_passage()
 

@@ -1,0 +1,137 @@
+"""Re-anchoring: where a stored quote lies in the current text of its document, if anywhere.
+
+Held to a stricter bar than Hypothesis, which applies its best fuzzy candidate whatever the
+score: a match is applied only when it is unambiguous; a plausible but uncertain one is
+offered for review; anything else is orphaned, never moved onto look-alike text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from enum import StrEnum
+
+from rapidfuzz import fuzz
+
+from briefreader.core.models import Target
+
+CONTEXT = 32  # characters of prefix and suffix stored with a quote
+MIN_FUZZY_QUOTE = 16  # shorter quotes match too much by chance to be moved fuzzily
+FUZZY_ACCEPT = 75.0  # rapidfuzz partial-ratio score (0-100) to relocate
+FUZZY_REVIEW = 60.0  # ... to offer a candidate for review
+MARGIN = 0.15  # how far the best exact occurrence must beat the runner-up (score 0-1)
+FUZZY_MARGIN = 5.0  # ... and the best fuzzy candidate (score 0-100)
+
+
+class AnchorState(StrEnum):
+    ANCHORED = "anchored"  # the exact quote, at its position or unambiguously elsewhere
+    RELOCATED = "relocated"  # a confident fuzzy match
+    REVIEW = "needs review"  # a plausible candidate, not applied
+    ORPHANED = "orphaned"  # nothing fits
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    state: AnchorState
+    start: int  # the placed (or candidate) span; (-1, -1) when orphaned
+    end: int
+    score: float = 1.0
+
+    @property
+    def placed(self) -> bool:
+        return self.state in (AnchorState.ANCHORED, AnchorState.RELOCATED)
+
+
+ORPHAN = Anchor(AnchorState.ORPHANED, -1, -1, 0.0)
+
+
+def context_of(text: str, start: int, end: int) -> tuple[str, str]:
+    """The prefix and suffix stored with a quote at text[start:end]: up to CONTEXT
+    characters, not crossing a paragraph break (they would read badly in the YAML)."""
+    prefix = text[max(0, start - CONTEXT) : start].rpartition("\n\n")[2]
+    suffix = text[end : end + CONTEXT].partition("\n\n")[0]
+    return prefix, suffix
+
+
+def _similarity(a: str, b: str) -> float:
+    if not a and not b:
+        return 1.0
+    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def _context_score(text: str, start: int, end: int, prefix: str, suffix: str) -> float:
+    """How well the text around [start, end) agrees with the stored context (0-1)."""
+    before = text[max(0, start - len(prefix)) : start]
+    after = text[end : end + len(suffix)]
+    return (_similarity(before, prefix) + _similarity(after, suffix)) / 2
+
+
+def anchor(text: str, target: Target) -> Anchor:
+    """Place a stored quote in `text`; see the module docstring for the rules."""
+    quote, prefix, suffix = target.quote, target.prefix, target.suffix
+    start, end = target.start, target.end
+    if not quote:
+        return ORPHAN
+    if start >= 0 and text[start:end] == quote:
+        agreement = _context_score(text, start, end, prefix, suffix)
+        if agreement >= 0.5:
+            return Anchor(AnchorState.ANCHORED, start, end, agreement)
+    exact = _exact(text, quote, prefix, suffix, start)
+    if exact is not None:
+        return exact
+    return _fuzzy(text, quote, prefix, suffix)
+
+
+def _exact(text: str, quote: str, prefix: str, suffix: str, old: int) -> Anchor | None:
+    occurrences = []
+    at = text.find(quote)
+    while at >= 0 and len(occurrences) < 1000:
+        occurrences.append(at)
+        at = text.find(quote, at + 1)
+    if not occurrences:
+        return None
+    span = max(len(text), 1)
+    scored = sorted(
+        (
+            0.8 * _context_score(text, at, at + len(quote), prefix, suffix)
+            + 0.2 * (1 - abs(at - old) / span),
+            at,
+        )
+        for at in occurrences
+    )
+    best, at = scored[-1]
+    runner_up = scored[-2][0] if len(scored) > 1 else 0.0
+    context = _context_score(text, at, at + len(quote), prefix, suffix)
+    unique_enough = len(scored) == 1 and (len(quote) >= MIN_FUZZY_QUOTE or context >= 0.5)
+    clear = unique_enough or (best - runner_up >= MARGIN and context >= 0.5)
+    if clear and not _edited_in_place(text, quote, old, at):
+        return Anchor(AnchorState.ANCHORED, at, at + len(quote), best)
+    return Anchor(AnchorState.REVIEW, at, at + len(quote), best)
+
+
+def _edited_in_place(text: str, quote: str, old: int, found: int) -> bool:
+    """Whether text much like the quote is still where the quote was, while the exact quote
+    turned up elsewhere: the original was edited and the exact one is a look-alike
+    (hypothesis/client#7571), so moving the annotation there would misplace it."""
+    if found == old or len(quote) < MIN_FUZZY_QUOTE:
+        return False
+    masked = text[:found] + "\0" * len(quote) + text[found + len(quote) :]
+    window = masked[max(0, old - len(quote)) : old + 2 * len(quote)]
+    return fuzz.partial_ratio(quote, window) >= FUZZY_ACCEPT
+
+
+def _fuzzy(text: str, quote: str, prefix: str, suffix: str) -> Anchor:
+    if len(quote) < MIN_FUZZY_QUOTE:
+        return ORPHAN
+    best = fuzz.partial_ratio_alignment(quote, text, score_cutoff=FUZZY_REVIEW)
+    if best is None:
+        return ORPHAN
+    start, end = best.dest_start, best.dest_end
+    # the runner-up: the best match once the winner's text is blanked out
+    masked = text[:start] + "\0" * (end - start) + text[end:]
+    second = fuzz.partial_ratio_alignment(quote, masked, score_cutoff=FUZZY_REVIEW)
+    runner_up = second.score if second is not None else 0.0
+    context = _context_score(text, start, end, prefix, suffix)
+    if best.score >= FUZZY_ACCEPT and context >= 0.5 and best.score - runner_up >= FUZZY_MARGIN:
+        return Anchor(AnchorState.RELOCATED, start, end, best.score / 100)
+    return Anchor(AnchorState.REVIEW, start, end, best.score / 100)

@@ -1,0 +1,390 @@
+"""The annotation store: one YAML file per document under `annotations/`, never losing work.
+
+Every change is applied to what is on disk *now*: under a lock, the file is read again, the
+one change is applied by id, and the result is written atomically. Two running instances
+therefore never overwrite each other's annotations, and a file edited by hand or by git is
+picked up. A file that cannot be read is reported and never overwritten.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import os
+import subprocess
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from filelock import FileLock
+from filelock import Timeout as LockTimeout
+
+from briefreader.core.anchoring import Anchor, anchor, context_of
+from briefreader.core.atomic import write_atomic
+from briefreader.core.errors import AnnotationError, Problem
+from briefreader.core.models import Annotation, NormalizedText, Target
+from briefreader.core.workspace import Workspace
+from briefreader.core.yamlio import Mapping, dump_yaml, load_yaml, location
+
+SUFFIX = ".yaml"
+LOCK_TIMEOUT = 5.0
+_KEYS = ("id", "tag", "note", "annotator", "created", "updated", "target")
+_TARGET_KEYS = ("quote", "prefix", "suffix", "start", "end")
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def resolve_annotator(explicit: str | None, workspace: Workspace) -> str:
+    """Who is annotating: --annotator, else $BRIEFREADER_ANNOTATOR, else the workspace's git
+    user name, else the OS user."""
+    for name in (explicit, os.environ.get("BRIEFREADER_ANNOTATOR")):
+        if name and name.strip():
+            return name.strip()
+    try:
+        result = subprocess.run(
+            ["git", "config", "user.name"],
+            cwd=workspace.root,
+            capture_output=True,
+            text=True,
+            timeout=3,
+            check=False,
+        )
+        if result.returncode == 0 and result.stdout.strip():
+            return result.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"
+
+
+@dataclass
+class AnnotationFile:
+    """The contents of one annotation file."""
+
+    document: str
+    annotations: list[Annotation] = field(default_factory=list)
+    extra: dict[str, object] = field(default_factory=dict)  # unknown top-level keys, kept
+
+
+@dataclass(frozen=True)
+class Placed:
+    """An annotation and where it lies in the current text of its document."""
+
+    annotation: Annotation
+    anchor: Anchor
+
+
+class AnnotationStore:
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+
+    @property
+    def root(self) -> Path:
+        return self.workspace.annotations_dir
+
+    def path_for(self, doc_id: str) -> Path:
+        return self.root / f"{doc_id}{SUFFIX}"
+
+    def doc_ids(self) -> list[str]:
+        """The documents that have an annotation file."""
+        if not self.root.is_dir():
+            return []
+        return sorted(
+            path.relative_to(self.root).as_posix()[: -len(SUFFIX)]
+            for path in self.root.rglob(f"*{SUFFIX}")
+            if path.is_file()
+            and not any(p.startswith(".") for p in path.relative_to(self.root).parts)
+            and path.name != "codebook.yaml"
+        )
+
+    # -- reading -------------------------------------------------------------------------
+
+    def load(self, doc_id: str) -> AnnotationFile:
+        """The annotations of a document (none if it has no file); AnnotationError names the
+        file, line and what is wrong if the file is malformed."""
+        path = self.path_for(doc_id)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return AnnotationFile(doc_id)
+        except UnicodeDecodeError:
+            raise AnnotationError("not UTF-8 text; restore it from a backup or git", path) from None
+        except OSError as exc:
+            raise AnnotationError(f"cannot read ({exc.strerror})", path) from None
+        return parse(text, path, doc_id)
+
+    def place(self, doc_id: str, text: NormalizedText) -> list[Placed]:
+        """Every annotation of a document, anchored in its current text, in reading order."""
+        placed = [Placed(a, anchor(text.text, a.target)) for a in self.load(doc_id).annotations]
+        return sorted(placed, key=lambda p: (p.anchor.start < 0, p.anchor.start, p.anchor.end))
+
+    # -- writing -------------------------------------------------------------------------
+
+    def _lock(self, doc_id: str) -> FileLock:
+        locks = self.workspace.prepare_state() / "locks"
+        locks.mkdir(exist_ok=True)
+        name = hashlib.sha1(doc_id.encode()).hexdigest()[:16]
+        return FileLock(locks / f"{name}.lock", timeout=LOCK_TIMEOUT)
+
+    def change(self, doc_id: str, edit: Callable[[AnnotationFile], None]) -> AnnotationFile:
+        """Apply `edit` to the file as it is on disk now, and save the result atomically."""
+        path = self.path_for(doc_id)
+        try:
+            with self._lock(doc_id):
+                current = self.load(doc_id)  # malformed: raises, the file is left alone
+                edit(current)
+                self._write(path, current)
+                return current
+        except LockTimeout:
+            raise AnnotationError(
+                f"another briefreader has held this file's lock for {LOCK_TIMEOUT:.0f} s; "
+                "try again, or close the other instance",
+                path,
+            ) from None
+
+    def _write(self, path: Path, contents: AnnotationFile) -> None:
+        if not contents.annotations and not contents.extra:
+            path.unlink(missing_ok=True)  # no annotations left: no file to clutter git
+            return
+        try:
+            write_atomic(path, render(contents))
+        except OSError as exc:
+            raise AnnotationError(
+                f"cannot save ({exc.strerror}); your change is not saved: free space or make "
+                "annotations/ writable, then try again",
+                path,
+            ) from None
+
+    def add(self, doc_id: str, annotation: Annotation) -> Annotation:
+        def edit(contents: AnnotationFile) -> None:
+            if any(a.id == annotation.id for a in contents.annotations):
+                raise AnnotationError(f"an annotation with id {annotation.id} already exists")
+            contents.annotations.append(annotation)
+
+        self.change(doc_id, edit)
+        return annotation
+
+    def update(self, doc_id: str, annotation_id: str, **changes) -> Annotation:
+        """Change fields of one annotation (e.g. note=...), stamping `updated`."""
+        result: list[Annotation] = []
+
+        def edit(contents: AnnotationFile) -> None:
+            for i, existing in enumerate(contents.annotations):
+                if existing.id == annotation_id:
+                    contents.annotations[i] = replace(existing, **changes, updated=now())
+                    result.append(contents.annotations[i])
+                    return
+            raise AnnotationError(f"no annotation {annotation_id} on {doc_id}")
+
+        self.change(doc_id, edit)
+        return result[0]
+
+    def delete(self, doc_id: str, annotation_id: str) -> Annotation:
+        removed: list[Annotation] = []
+
+        def edit(contents: AnnotationFile) -> None:
+            for existing in contents.annotations:
+                if existing.id == annotation_id:
+                    contents.annotations.remove(existing)
+                    removed.append(existing)
+                    return
+            raise AnnotationError(f"no annotation {annotation_id} on {doc_id}")
+
+        self.change(doc_id, edit)
+        return removed[0]
+
+    def restore(self, doc_id: str, annotation: Annotation) -> None:
+        """Put back an annotation exactly as it was (undo), replacing one with the same id."""
+
+        def edit(contents: AnnotationFile) -> None:
+            contents.annotations = [a for a in contents.annotations if a.id != annotation.id]
+            contents.annotations.append(annotation)
+
+        self.change(doc_id, edit)
+
+    def remove_quietly(self, doc_id: str, annotation_id: str) -> None:
+        """Remove an annotation if it is there (undo of an add)."""
+
+        def edit(contents: AnnotationFile) -> None:
+            contents.annotations = [a for a in contents.annotations if a.id != annotation_id]
+
+        self.change(doc_id, edit)
+
+    def problems(self, known_docs: set[str], tags: set[str]) -> Iterator[Problem]:
+        """Malformed files, files of documents that are gone, unknown tags."""
+        for doc_id in self.doc_ids():
+            path = self.path_for(doc_id)
+            try:
+                contents = self.load(doc_id)
+            except AnnotationError as exc:
+                yield Problem.from_error(exc)
+                continue
+            if doc_id not in known_docs:
+                yield Problem(path, f"no document {doc_id} in corpus/; its annotations are kept")
+            for annotation in contents.annotations:
+                if annotation.tag not in tags:
+                    yield Problem(
+                        path,
+                        f"annotation {annotation.id}: unknown tag {annotation.tag!r}; add it to "
+                        "annotations/codebook.yaml or fix it (it is kept as is)",
+                    )
+
+
+def make_annotation(
+    text: NormalizedText,
+    start: int,
+    end: int,
+    tag: str,
+    annotator: str,
+    note: str = "",
+) -> Annotation:
+    """A new annotation of text[start:end], with the context that re-anchors it later."""
+    if not 0 <= start < end <= len(text.text):
+        raise AnnotationError(f"the span {start}..{end} is not inside the document")
+    prefix, suffix = context_of(text.text, start, end)
+    stamp = now()
+    target = Target(text.text[start:end], prefix, suffix, start, end)
+    return Annotation(new_id(), tag, target, note, annotator, stamp, stamp)
+
+
+def span_in_passage(text: NormalizedText, passage: int, quote: str | None) -> tuple[int, int]:
+    """The span of a whole passage, or of `quote` inside it (which must occur exactly once)."""
+    try:
+        chosen = text.passage(passage)
+    except IndexError as exc:
+        raise AnnotationError(str(exc)) from None
+    if not quote:
+        return chosen.start, chosen.end
+    count = chosen.text.count(quote)
+    if count == 0:
+        raise AnnotationError(f"passage {passage} does not contain the quote {quote!r}")
+    if count > 1:
+        raise AnnotationError(
+            f"the quote {quote!r} occurs {count} times in passage {passage}; quote more words"
+        )
+    at = chosen.start + chosen.text.index(quote)
+    return at, at + len(quote)
+
+
+# -- the file format ---------------------------------------------------------------------
+
+
+def parse(text: str, path: Path, doc_id: str) -> AnnotationFile:
+    data = load_yaml(text, path, AnnotationError)
+    if data is None:
+        return AnnotationFile(doc_id)
+    if not isinstance(data, Mapping):
+        raise AnnotationError("expected a mapping with 'document' and 'annotations'", path, 1)
+    items = data.get("annotations", [])
+    if items is None:
+        items = []
+    if not isinstance(items, list):
+        line, column = location(data, "annotations")
+        raise AnnotationError("'annotations' must be a list", path, line, column)
+    extra = {k: v for k, v in data.items() if k not in ("document", "annotations")}
+    result = AnnotationFile(str(data.get("document") or doc_id), extra=extra)
+    seen: dict[str, int | None] = {}
+    for item in items:
+        annotation = _annotation(item, path)
+        line, _ = location(item)
+        if annotation.id in seen:
+            raise AnnotationError(
+                f"duplicate annotation id {annotation.id} (first at line {seen[annotation.id]})",
+                path,
+                line,
+            )
+        seen[annotation.id] = line
+        result.annotations.append(annotation)
+    return result
+
+
+def _annotation(item: object, path: Path) -> Annotation:
+    if not isinstance(item, Mapping):
+        raise AnnotationError("each annotation must be a mapping of keys", path)
+
+    def fail(message: str, key: str | None = None) -> AnnotationError:
+        return AnnotationError(message, path, *location(item, key))
+
+    for key in ("id", "tag", "target"):
+        if item.get(key) in (None, ""):
+            raise fail(f"annotation without {key!r}", None)
+    for key in ("id", "tag", "note", "annotator", "created", "updated"):
+        value = item.get(key)
+        if value is not None and not isinstance(value, str | int | float):
+            raise fail(f"{key!r} must be text", key)
+    target = item["target"]
+    if not isinstance(target, Mapping):
+        raise fail("'target' must be a mapping with quote, prefix, suffix, start, end", "target")
+    quote = target.get("quote")
+    if not isinstance(quote, str) or not quote:
+        raise AnnotationError("target without a 'quote'", path, *location(target, "quote"))
+    offsets = []
+    for key in ("start", "end"):
+        value = target.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise AnnotationError(
+                f"target {key!r} must be a whole number >= 0", path, *location(target, key)
+            )
+        offsets.append(value)
+    if offsets[1] < offsets[0]:
+        raise AnnotationError("target 'end' is before 'start'", path, *location(target, "end"))
+    prefix, suffix = target.get("prefix") or "", target.get("suffix") or ""
+    if not isinstance(prefix, str) or not isinstance(suffix, str):
+        raise AnnotationError("prefix and suffix must be text", path, *location(target))
+    unknown = [(k, v) for k, v in item.items() if k not in _KEYS]
+    unknown += [(f"target.{k}", v) for k, v in target.items() if k not in _TARGET_KEYS]
+    return Annotation(
+        id=str(item["id"]),
+        tag=str(item["tag"]),
+        target=Target(quote, prefix, suffix, offsets[0], offsets[1]),
+        note=str(item.get("note") or ""),
+        annotator=str(item.get("annotator") or ""),
+        created=str(item.get("created") or ""),
+        updated=str(item.get("updated") or ""),
+        extra=tuple(unknown),
+    )
+
+
+def render(contents: AnnotationFile) -> str:
+    """The file text: sorted by position, keys in a fixed order, so diffs stay small."""
+    items = []
+    for a in sorted(contents.annotations, key=lambda a: (a.target.start, a.target.end, a.id)):
+        item: dict[str, object] = {"id": a.id, "tag": a.tag}
+        if a.note:
+            item["note"] = a.note if "\n" not in a.note else a.note.rstrip("\n") + "\n"
+        item |= {"annotator": a.annotator, "created": a.created, "updated": a.updated}
+        target: dict[str, object] = {
+            "quote": a.target.quote,
+            "prefix": a.target.prefix,
+            "suffix": a.target.suffix,
+            "start": a.target.start,
+            "end": a.target.end,
+        }
+        for key, value in a.extra:
+            if key.startswith("target."):
+                target[key.removeprefix("target.")] = value
+            else:
+                item[key] = value
+        item["target"] = target
+        items.append(item)
+    data = {"document": contents.document, **contents.extra, "annotations": items}
+    return dump_yaml(_plain(data))
+
+
+def _plain(value: object) -> object:
+    """Mappings loaded from YAML carry line numbers; the dumper wants plain dicts."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
