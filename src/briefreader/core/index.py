@@ -26,19 +26,37 @@ from whoosh.qparser import FieldAliasPlugin, FuzzyTermPlugin, QueryParser
 from whoosh.query import NullQuery, Query
 from whoosh.searching import Hit as WhooshHit
 
+from briefreader.core.annotations import AnnotationStore
 from briefreader.core.atomic import write_atomic
-from briefreader.core.corpus import Corpus, read_bytes
-from briefreader.core.errors import DocumentError, IndexUnavailable, Problem, QueryError
-from briefreader.core.models import DocumentInfo, Hit, SearchResults, Snippet
+from briefreader.core.corpus import Corpus, Document, read_bytes
+from briefreader.core.errors import (
+    AnnotationError,
+    DocumentError,
+    IndexUnavailable,
+    Problem,
+    QueryError,
+)
+from briefreader.core.models import Annotation, DocumentInfo, Hit, SearchResults, Snippet
 from briefreader.core.normalize import NORMALIZER_VERSION
 
 # Bump when the schema or what goes into a field changes: every index is then rebuilt.
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 LOCK_TIMEOUT = 10.0  # seconds to wait for another process that is writing the index
 SNIPPET_CHARS = 240
 SECTION_SEPARATOR = " › "
 
-FIELDS = ("title", "doc", "section", "publisher", "date", "side", "kind", "tag", "note")
+FIELDS = (
+    "title",
+    "doc",
+    "section",
+    "publisher",
+    "date",
+    "side",
+    "kind",
+    "tag",
+    "note",
+    "annotator",
+)
 ALIASES = {"publisher": ["author", "source"], "tag": ["tags"], "doc": ["document"]}
 
 Progress = Callable[[int, int, str], None]  # (done, total, what is being indexed)
@@ -106,8 +124,9 @@ def _meta_hash(info: DocumentInfo) -> str:
 class SearchIndex:
     """Builds, updates and searches the passage index of one workspace."""
 
-    def __init__(self, corpus: Corpus) -> None:
+    def __init__(self, corpus: Corpus, store: AnnotationStore | None = None) -> None:
         self.corpus = corpus
+        self.store = store or AnnotationStore(corpus.workspace)
         self.directory = corpus.workspace.index_dir
         self.schema = _schema()
         self._parser = QueryParser("body", self.schema)
@@ -164,8 +183,7 @@ class SearchIndex:
             return False
         return all(self._stat_matches(info, docs[info.id]) for info in self.corpus.documents)
 
-    @staticmethod
-    def _stat_matches(info: DocumentInfo, entry: dict) -> bool:
+    def _stat_matches(self, info: DocumentInfo, entry: dict) -> bool:
         try:
             stat = info.path.stat()
         except OSError:
@@ -174,7 +192,17 @@ class SearchIndex:
             entry.get("size") == stat.st_size
             and entry.get("mtime_ns") == stat.st_mtime_ns
             and entry.get("meta") == _meta_hash(info)
+            and entry.get("annotations") == self._annotations_stamp(info.id)
         )
+
+    def _annotations_stamp(self, doc_id: str) -> list[int] | None:
+        """Size and time of the document's annotation file: when they change, its passages
+        are indexed again with the new tags and notes (and only they)."""
+        try:
+            stat = self.store.path_for(doc_id).stat()
+        except OSError:
+            return None
+        return [stat.st_size, stat.st_mtime_ns]
 
     def update(
         self,
@@ -228,7 +256,9 @@ class SearchIndex:
                 continue
             digest = hashlib.sha256(data).hexdigest()
             same = entry is not None and entry.get("sha256") == digest
-            if same and entry.get("meta") == _meta_hash(info):  # touched, not changed
+            unchanged = entry is not None and entry.get("meta") == _meta_hash(info)
+            unchanged = unchanged and entry.get("annotations") == self._annotations_stamp(info.id)
+            if same and unchanged:  # touched, not changed
                 stat = info.path.stat()
                 docs[info.id] = entry | {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
                 report.unchanged.append(info.id)
@@ -272,7 +302,7 @@ class SearchIndex:
                         if info.id in bucket:
                             bucket.remove(info.id)
                     continue
-                for fields in self._passage_fields(document.info, document):
+                for fields in self._passage_fields(document.info, document, report):
                     writer.add_document(**fields)
                     report.passages += 1
                 stat = info.path.stat()
@@ -281,6 +311,7 @@ class SearchIndex:
                     "size": stat.st_size,
                     "mtime_ns": stat.st_mtime_ns,
                     "meta": _meta_hash(info),
+                    "annotations": self._annotations_stamp(info.id),
                     "passages": len(document.text.passages),
                 }
                 done += len(data)
@@ -295,8 +326,20 @@ class SearchIndex:
         self._write_manifest(docs)
         return report
 
-    def _passage_fields(self, info: DocumentInfo, document) -> Iterable[dict]:
+    def _passage_fields(
+        self, info: DocumentInfo, document: Document, report: IndexReport
+    ) -> Iterable[dict]:
         side = info.side.casefold()
+        notes: dict[int, list[Annotation]] = {}
+        try:
+            placed = self.store.place(info.id, document.text)
+        except AnnotationError as exc:
+            report.problems.append(Problem.from_error(exc))
+            placed = []
+        for item in placed:
+            passage = document.text.passage_at(item.anchor.start) if item.anchor.placed else None
+            if passage is not None:
+                notes.setdefault(passage.number, []).append(item.annotation)
         dates = _date_terms(info.date)
         source = " ".join(filter(None, [info.publisher, info.author]))
         for passage in document.text.passages:
@@ -313,6 +356,9 @@ class SearchIndex:
                 "date": dates,
                 "side": side,
                 "kind": info.kind,
+                "tag": " ".join(a.tag for a in notes.get(passage.number, ())),
+                "note": "\n".join(a.note for a in notes.get(passage.number, ())),
+                "annotator": " ".join(a.annotator for a in notes.get(passage.number, ())),
                 "body": passage.text,
                 "exact": passage.text,
             }
