@@ -66,6 +66,12 @@ workspace_option = click.option(
 )
 
 
+annotator_option = click.option(
+    "--annotator",
+    help="Who annotates. Default: $BRIEFREADER_ANNOTATOR, else git user.name, else the OS user.",
+)
+
+
 def _workspace(path: Path | None, positional: Path | None = None) -> Workspace:
     if path is not None and positional is not None and path != positional:
         raise Failure("give the workspace once, either as an argument or with --workspace")
@@ -96,12 +102,13 @@ def cli() -> None:
 @cli.command("open", hidden=True)
 @click.argument("workspace", required=False, type=click.Path(path_type=Path))
 @workspace_option
-def open_reader(workspace: Path | None, workspace_path: Path | None) -> None:
+@annotator_option
+def open_reader(workspace: Path | None, workspace_path: Path | None, annotator: str | None) -> None:
     """Open the reader (the default command)."""
     ws = _workspace(workspace_path, workspace)
     from briefreader.tui.app import run  # Textual loads only when the reader is wanted
 
-    run(ws)
+    run(ws, annotator)
 
 
 @contextmanager
@@ -276,12 +283,6 @@ def read(
             label = f"¶{number:<4} " if numbers else ""
             out.print(Text(label, style="dim") + Text(block.text, style=style))
         out.print()
-
-
-annotator_option = click.option(
-    "--annotator",
-    help="Who annotates. Default: $BRIEFREADER_ANNOTATOR, else git user.name, else the OS user.",
-)
 
 
 @cli.command()

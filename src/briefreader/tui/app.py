@@ -19,15 +19,17 @@ from briefreader.core.errors import BriefreaderError, WorkspaceError
 from briefreader.core.models import Section
 from briefreader.core.state import ReaderState
 from briefreader.core.workspace import Workspace
+from briefreader.tui.annotating import ANNOTATION_BINDINGS, POLL_INTERVAL, AnnotationActions
 from briefreader.tui.screens.help import HelpScreen
 from briefreader.tui.screens.search import Chosen, SearchScreen, SearchState
+from briefreader.tui.widgets.annotation_list import AnnotationList
 from briefreader.tui.widgets.document_view import DocumentView
 from briefreader.tui.widgets.library import Library
 
 SAVE_DELAY = 1.0  # seconds: reading positions are saved once the reader pauses
 
 
-class BriefreaderApp(App[None]):
+class BriefreaderApp(AnnotationActions, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "briefreader"
 
@@ -39,11 +41,13 @@ class BriefreaderApp(App[None]):
         Binding("escape", "back", "Back", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
+        *ANNOTATION_BINDINGS,
     ]
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, annotator: str | None = None) -> None:
         super().__init__()
         self.workspace = workspace
+        self.cli_annotator = annotator
         self.corpus = Corpus(workspace)
         self.state = ReaderState.load(workspace)
         self.search_state = SearchState()
@@ -62,6 +66,7 @@ class BriefreaderApp(App[None]):
                 yield DocumentView(id="document")
                 yield Static(id="empty")
                 yield Input(placeholder="Find in this document", id="find")
+            yield AnnotationList(id="annotations")
         with Horizontal(id="statusbar"):
             yield Static(id="status")
             yield ProgressBar(id="index-progress", show_eta=False)
@@ -73,7 +78,10 @@ class BriefreaderApp(App[None]):
 
     def on_mount(self) -> None:
         self.sub_title = str(self.workspace.root)
+        self.setup_annotations()
+        self.query_one(AnnotationList).display = False
         self._reload()
+        self.set_interval(POLL_INTERVAL, self.poll_annotation_file)
 
     def _reload(self) -> None:
         """Scan the corpus, fill the library and open the last document read."""
@@ -101,6 +109,7 @@ class BriefreaderApp(App[None]):
         self.open_document(doc_id)
         library.focus()
         self._start_indexing()
+        self.count_annotations()
 
     def _empty(self, message: str) -> None:
         empty = self.query_one("#empty", Static)
@@ -138,6 +147,7 @@ class BriefreaderApp(App[None]):
             view.go_to_passage(passage, top=True)
         if section is not None:
             view.go_to_section(section)
+        self.refresh_annotations()
         self.query_one(Library).set_sections(document.id, document.text.sections)
         self.state.last_document = document.id
         self.title = document.info.title
@@ -223,6 +233,20 @@ class BriefreaderApp(App[None]):
             return
         self.call_from_thread(self._index_done, report)
 
+    def annotations_changed(self) -> None:
+        """Tags and notes are searchable: re-index the changed document's passages."""
+        if self.index_ready:
+            self._reindex_quietly()
+
+    @work(thread=True, exclusive=True, group="index", exit_on_error=False)
+    def _reindex_quietly(self) -> None:
+        try:
+            self.search_index.update(cancel=self._cancel)
+        except BriefreaderError as exc:
+            self.call_from_thread(
+                self.notify, f"Search index not updated: {exc}", severity="warning"
+            )
+
     def _index_progress(self, done: int, total: int) -> None:
         self.query_one("#index-progress", ProgressBar).update(total=total, progress=done)
 
@@ -302,6 +326,8 @@ class BriefreaderApp(App[None]):
 
     def action_back(self) -> None:
         find = self.query_one("#find", Input)
+        if self.view.clear_selection():
+            return
         if find.display:
             find.display = False
             find.value = ""
@@ -403,5 +429,5 @@ def find_all(text: str, needle: str) -> list[tuple[int, int]]:
     return spans
 
 
-def run(workspace: Workspace) -> None:
-    BriefreaderApp(workspace).run()
+def run(workspace: Workspace, annotator: str | None = None) -> None:
+    BriefreaderApp(workspace, annotator).run()

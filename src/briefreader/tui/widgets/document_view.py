@@ -5,10 +5,12 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -18,10 +20,21 @@ from textual.strip import Strip
 
 from briefreader.core.corpus import Document
 from briefreader.core.models import Block, BlockKind, Passage, Section
+from briefreader.core.sentences import sentence_spans
 
 MEASURE = 88  # the widest line of text: longer lines are hard to read
 GUTTER = 3  # the passage marker and its spacing, left of the text
 _WORD = re.compile(r"\S+\s*")
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """An annotation as the view draws it."""
+
+    start: int
+    end: int
+    tag: str
+    id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +78,11 @@ class DocumentView(ScrollView, can_focus=True):
         "document-view--marker",
         "document-view--match",
         "document-view--current-match",
+        "document-view--selection",
+        "document-view--factual",
+        "document-view--disputed",
+        "document-view--rhetorical",
+        "document-view--tag",
     }
 
     BINDINGS = [
@@ -78,6 +96,13 @@ class DocumentView(ScrollView, can_focus=True):
         Binding("b,pageup", "page_up", "Page up", show=False),
         Binding("n", "next_match", "Next hit"),
         Binding("N", "previous_match", "Prev hit", show=False),
+        Binding("right_curly_bracket", "next_mark", "Next annotation", show=False),
+        Binding("left_curly_bracket", "previous_mark", "Prev annotation", show=False),
+        Binding("v", "select", "Select"),
+        Binding("full_stop", "select_sentence(1)", "Next sentence", show=False),
+        Binding("comma", "select_sentence(-1)", "Prev sentence", show=False),
+        Binding("greater_than_sign", "grow(1)", "Grow selection", show=False),
+        Binding("less_than_sign", "grow(-1)", "Shrink selection", show=False),
     ]
 
     class PassageChanged(Message):
@@ -87,6 +112,13 @@ class DocumentView(ScrollView, can_focus=True):
             super().__init__()
             self.view = view
             self.passage = passage
+
+    class SelectionChanged(Message):
+        """The span selected for annotation changed (None: no selection)."""
+
+        def __init__(self, selection: tuple[int, int] | None) -> None:
+            super().__init__()
+            self.selection = selection
 
     class MatchChanged(Message):
         def __init__(self, index: int, total: int) -> None:
@@ -106,6 +138,12 @@ class DocumentView(ScrollView, can_focus=True):
         self._laid_out_width = 0
         self.matches: list[tuple[int, int]] = []
         self.match_index = -1
+        self.marks: list[Mark] = []  # annotations, in reading order
+        self._marks_by_end: list[Mark] = []
+        self._mark_ends: list[int] = []
+        self.tag_styles: dict[str, Style] = {}  # codebook colours, by tag
+        self.selection: tuple[int, int] | None = None
+        self._drag_from: int | None = None
 
     # -- content -------------------------------------------------------------------------
 
@@ -125,6 +163,8 @@ class DocumentView(ScrollView, can_focus=True):
         """Show `document` with passage number `passage` (1-based) current and in view."""
         self.document = document
         self.matches, self.match_index = [], -1
+        self.selection = None
+        self.set_marks([])
         blocks = document.text.blocks
         self._passage_blocks = [i for i, b in enumerate(blocks) if b.kind is not BlockKind.HEADING]
         self._laid_out_width = 0
@@ -146,6 +186,17 @@ class DocumentView(ScrollView, can_focus=True):
         else:
             self.post_message(self.MatchChanged(self.match_index, len(self.matches)))
         self.refresh()
+
+    def set_marks(self, marks: list[Mark]) -> None:
+        """Show these annotations (already placed in the current text)."""
+        self.marks = sorted(marks, key=lambda m: (m.start, m.end))
+        self._marks_by_end = sorted(marks, key=lambda m: m.end)
+        self._mark_ends = [m.end for m in self._marks_by_end]
+        self.refresh()
+
+    def marks_at(self, start: int, end: int) -> list[Mark]:
+        """The annotations overlapping text[start:end], in reading order."""
+        return [m for m in self.marks if m.start < end and m.end > start]
 
     def _text_width(self) -> int:
         return max(10, min(MEASURE, self.scrollable_content_region.width - GUTTER - 1))
@@ -211,7 +262,7 @@ class DocumentView(ScrollView, can_focus=True):
         segments = [Segment(" " * pad, base)]
         segments.append(Segment("▌  " if current else "   ", marker_style if current else base))
         text = self.document.text.text[line.start : line.end].rstrip()
-        segments += self._with_matches(text, line.start, style)
+        segments += self._styled(text, line.start, style)
         return Strip(segments).adjust_cell_length(width, base)
 
     def _block_style(self, block: Block) -> Style:
@@ -223,26 +274,53 @@ class DocumentView(ScrollView, can_focus=True):
             return Style()
         return self.get_component_rich_style(f"document-view--{name}")
 
-    def _with_matches(self, text: str, offset: int, style: Style) -> list[Segment]:
-        end = offset + len(text)
-        first = bisect.bisect_left(self.matches, (offset - 200, 0))
-        segments: list[Segment] = []
-        at = offset
+    def _decorations(self, start: int, end: int) -> list[tuple[int, int, Style]]:
+        """Styled spans over text[start:end]: annotations, then search hits, then the
+        selection, each drawn over the one before."""
+        found: list[tuple[int, int, Style]] = []
+        i = bisect.bisect_left(self._mark_ends, start)
+        for mark in self._marks_by_end[i:]:
+            if mark.start < end and mark.end > start:
+                found.append((mark.start, mark.end, self._tag_style(mark.tag)))
+        first = bisect.bisect_left(self.matches, (start - 200, 0))
         for i in range(first, len(self.matches)):
-            start, stop = self.matches[i]
-            if start >= end:
+            m_start, m_end = self.matches[i]
+            if m_start >= end:
                 break
-            if stop <= offset:
-                continue
-            start, stop = max(start, at), min(stop, end)
-            if start > at:
-                segments.append(Segment(text[at - offset : start - offset], style))
-            name = "current-match" if i == self.match_index else "match"
-            highlight = style + self.get_component_rich_style(f"document-view--{name}")
-            segments.append(Segment(text[start - offset : stop - offset], highlight))
-            at = stop
-        if at < end:
-            segments.append(Segment(text[at - offset :], style))
+            if m_end > start:
+                name = "current-match" if i == self.match_index else "match"
+                found.append(
+                    (m_start, m_end, self.get_component_rich_style(f"document-view--{name}"))
+                )
+        if self.selection is not None and self.selection[0] < end and self.selection[1] > start:
+            found.append(
+                (*self.selection, self.get_component_rich_style("document-view--selection"))
+            )
+        return found
+
+    def _tag_style(self, tag: str) -> Style:
+        if tag in self.tag_styles:
+            return self.tag_styles[tag]
+        try:
+            return self.get_component_rich_style(f"document-view--{tag}")
+        except KeyError:
+            return self.get_component_rich_style("document-view--tag")
+
+    def _styled(self, text: str, offset: int, style: Style) -> list[Segment]:
+        end = offset + len(text)
+        decorations = self._decorations(offset, end)
+        if not decorations:
+            return [Segment(text, style)]
+        cuts = sorted(
+            {offset, end, *(max(offset, min(end, x)) for d in decorations for x in d[:2])}
+        )
+        segments = []
+        for left, right in pairwise(cuts):
+            piece_style = style
+            for d_start, d_end, d_style in decorations:
+                if d_start < right and d_end > left:
+                    piece_style = piece_style + d_style
+            segments.append(Segment(text[left - offset : right - offset], piece_style))
         return segments
 
     # -- moving --------------------------------------------------------------------------
@@ -372,12 +450,142 @@ class DocumentView(ScrollView, can_focus=True):
     def action_page_up(self) -> None:
         self._page(-1)
 
-    def on_click(self, event) -> None:
-        index = self._top_line() + event.y
-        if 0 <= index < len(self._lines) and self.document is not None:
-            passage = self.document.text.passage_at(self._lines[index].start)
+    def _offset_at(self, x: int, y: int) -> int | None:
+        """The character offset under a mouse position, if it is over text."""
+        index = self._top_line() + y
+        if not 0 <= index < len(self._lines) or self._lines[index].block < 0:
+            return None
+        line = self._lines[index]
+        width = self.scrollable_content_region.width
+        pad = max(0, (width - self._text_width() - GUTTER) // 2)
+        return line.start + max(0, min(x - pad - GUTTER, line.end - line.start))
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        self._drag_from = self._offset_at(event.x, event.y)
+        if self._drag_from is not None:
+            self.capture_mouse()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self._drag_from is None or not event.button:
+            return
+        at = self._offset_at(event.x, event.y)
+        if at is not None and at != self._drag_from:
+            self._select(*sorted((self._drag_from, at)))
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        self.release_mouse()
+        start, self._drag_from = self._drag_from, None
+        at = self._offset_at(event.x, event.y)
+        if start is None or at is None or self.document is None:
+            return
+        if at == start:  # a click: make that passage current
+            passage = self.document.text.passage_at(at)
             if passage is not None:
                 self.current = passage.number - 1
+            self._select(None)
+        else:
+            self._select(*sorted((start, at)))
+
+    # -- selecting a span ------------------------------------------------------------------
+
+    def _select(self, start: int | None, end: int | None = None) -> None:
+        if start is None or end is None or self.document is None:
+            self.selection = None
+        else:
+            text = self.document.text.text
+            # snap to whole words, and keep inside one passage
+            while start > 0 and text[start - 1].isalnum():
+                start -= 1
+            while end < len(text) and text[end].isalnum():
+                end += 1
+            passage = self.document.text.passage_at(start)
+            if passage is not None:
+                start, end = max(start, passage.start), min(end, passage.end)
+                self.current = passage.number - 1
+            while start < end and text[start].isspace():
+                start += 1
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            self.selection = (start, end) if end > start else None
+        self.refresh()
+        self.post_message(self.SelectionChanged(self.selection))
+
+    def clear_selection(self) -> bool:
+        """Drop the selection; False if there was none."""
+        if self.selection is None:
+            return False
+        self._select(None)
+        return True
+
+    def _sentences(self) -> list[tuple[int, int]]:
+        passage = self.passage
+        if passage is None:
+            return []
+        return [(passage.start + a, passage.start + b) for a, b in sentence_spans(passage.text)]
+
+    def action_select(self) -> None:
+        """Start a selection: the first sentence of the current passage."""
+        if self.selection is not None:
+            self._select(None)
+            return
+        sentences = self._sentences()
+        if sentences:
+            self._select(*sentences[0])
+
+    def action_select_sentence(self, step: int) -> None:
+        sentences = self._sentences()
+        if not sentences:
+            return
+        if self.selection is None:
+            self._select(*sentences[0])
+            return
+        starts = [a for a, _ in sentences]
+        i = bisect.bisect_right(starts, self.selection[0]) - 1 + step
+        self._select(*sentences[max(0, min(i, len(sentences) - 1))])
+
+    def action_grow(self, step: int) -> None:
+        if self.selection is None or self.passage is None:
+            return
+        start, end = self.selection
+        text, passage = self.document.text.text, self.passage
+        if step > 0:
+            match = re.compile(r"\s*\S+").match(text, end, passage.end)
+            end = match.end() if match else end
+        else:
+            cut = text.rfind(" ", start, end - 1)
+            end = cut if cut > start else end
+        self._select(start, end)
+
+    # -- annotations -----------------------------------------------------------------------
+
+    def _move_mark(self, forward: bool) -> None:
+        if not self.marks or self.passage is None:
+            self.app.bell()
+            return
+        anchor = self.selection[0] if self.selection else self.passage.start
+        starts = [m.start for m in self.marks]
+        if forward:
+            i = bisect.bisect_right(starts, anchor)
+        else:
+            i = bisect.bisect_left(starts, anchor) - 1
+        if not 0 <= i < len(self.marks):
+            self.app.bell()
+            return
+        self.show_mark(self.marks[i])
+
+    def show_mark(self, mark: Mark) -> None:
+        """Make an annotation's passage current, select its text and scroll it into view."""
+        self._select(mark.start, mark.end)
+        line = self._line_of(mark.start)
+        top, height = int(self.scroll_y), self.scrollable_content_region.height
+        if not top <= line < top + height:
+            self.scroll_to(y=max(0, line - height // 3), animate=False, immediate=True)
+
+    def action_next_mark(self) -> None:
+        self._move_mark(True)
+
+    def action_previous_mark(self) -> None:
+        self._move_mark(False)
 
     # -- matches -------------------------------------------------------------------------
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from itertools import groupby
 
+from rich.style import Style
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import Tree
@@ -39,6 +41,7 @@ class Library(Tree[Entry]):
         self.show_root = False
         self.guide_depth = 2
         self._documents: dict[str, TreeNode[Entry]] = {}
+        self._infos: dict[str, DocumentInfo] = {}
         self._filled: set[str] = set()
 
     def set_documents(self, documents: tuple[DocumentInfo, ...]) -> None:
@@ -46,6 +49,7 @@ class Library(Tree[Entry]):
         self.clear()
         self._documents.clear()
         self._filled.clear()
+        self._infos = {info.id: info for info in documents}
 
         def side(info: DocumentInfo) -> str:
             return info.side or "\uffff"  # no side: last
@@ -66,6 +70,17 @@ class Library(Tree[Entry]):
         if info.date:
             label.append(f"  {info.date_label}", style="dim")
         return label
+
+    def set_counts(self, doc_id: str, counts: Counter[str], styles: dict[str, Style]) -> None:
+        """Show how many annotations of each tag a document has."""
+        node = self._documents.get(doc_id)
+        if node is None or node.data is None:
+            return
+        label = self._label(self._infos[doc_id])
+        for tag, count in sorted(counts.items()):
+            label.append(" ")
+            label.append(f"{tag[0]}{count}", style=styles.get(tag, Style(reverse=True)))
+        node.set_label(label)
 
     def set_sections(self, doc_id: str, sections: tuple[Section, ...]) -> None:
         node = self._documents.get(doc_id)

@@ -1,0 +1,303 @@
+"""The reader's annotation actions: tag, note, delete, undo and redo, the pane and filters.
+
+A mixin of the app: it holds no domain logic of its own; every change goes through the
+core's AnnotationStore, which re-reads the file under a lock, so nothing is overwritten.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, replace
+
+from rich.style import Style
+from textual import work
+from textual.binding import Binding
+
+from briefreader.core.annotations import (
+    AnnotationStore,
+    Placed,
+    make_annotation,
+    resolve_annotator,
+)
+from briefreader.core.codebook import Codebook, load_codebook
+from briefreader.core.errors import BriefreaderError
+from briefreader.core.models import Annotation
+from briefreader.tui.screens.note import NoteScreen
+from briefreader.tui.widgets.annotation_list import AnnotationList
+from briefreader.tui.widgets.document_view import DocumentView, Mark
+from briefreader.tui.widgets.library import Library
+
+POLL_INTERVAL = 2.0  # seconds between checks for annotation files changed on disk
+
+
+@dataclass(frozen=True)
+class Change:
+    """One annotation change, as undo and redo replay it: `before` None means it was added,
+    `after` None means it was deleted."""
+
+    doc_id: str
+    before: Annotation | None
+    after: Annotation | None
+
+
+ANNOTATION_BINDINGS = [
+    Binding("f", "toggle_tag('factual')", "Factual"),
+    Binding("d", "toggle_tag('disputed')", "Disputed"),
+    Binding("r", "toggle_tag('rhetorical')", "Rhetorical"),
+    *(Binding(str(n), f"codebook_tag({n})", f"Tag {n}", show=False) for n in range(1, 10)),
+    Binding("m", "note", "Note"),
+    Binding("x", "delete_annotation", "Delete", show=False),
+    Binding("u", "undo", "Undo", show=False),
+    Binding("ctrl+r", "redo", "Redo", show=False),
+    Binding("a", "toggle_annotations", "Annotations"),
+    Binding("t", "filter_tag", "Filter", show=False),
+]
+
+
+class AnnotationActions:
+    """Mixed into the app; expects `workspace`, `view`, `query_one` and `notify`."""
+
+    def setup_annotations(self) -> None:
+        self.store = AnnotationStore(self.workspace)
+        self.codebook: Codebook = load_codebook(self.workspace.annotations_dir)
+        self.annotator = ""  # resolved on the first annotation: it may ask git
+        self.placed: list[Placed] = []
+        self.tag_filter = ""
+        self._undo: list[Change] = []
+        self._redo: list[Change] = []
+        self._stamp: tuple[int, int] | None = None
+        for problem in self.codebook.problems:
+            self.notify(str(problem), severity="warning", timeout=10)
+
+    def annotation_styles(self) -> dict[str, Style]:
+        """One style per tag: the theme's for the built-ins, the codebook's colour for others."""
+        view = self.view
+        styles = {}
+        for tag in self.codebook.tags:
+            if tag.color:
+                try:
+                    styles[tag.name] = Style(bgcolor=tag.color, color="black")
+                    continue
+                except Exception:  # an unknown colour name: fall back to the theme
+                    pass
+            name = tag.name if tag.name in ("factual", "disputed", "rhetorical") else "tag"
+            styles[tag.name] = view.get_component_rich_style(f"document-view--{name}")
+        return styles
+
+    # -- showing ---------------------------------------------------------------------------
+
+    def refresh_annotations(self) -> None:
+        """Read the open document's annotations again and show them everywhere."""
+        view: DocumentView = self.view
+        document = view.document
+        if document is None:
+            return
+        try:
+            self.placed = self.store.place(document.id, document.text)
+        except BriefreaderError as exc:
+            self.placed = []
+            self.notify(f"{exc}. Tagging this document is off until it is fixed.",
+                        severity="error", timeout=15)  # fmt: skip
+        self._stamp = self._file_stamp(document.id)
+        shown = [
+            p for p in self.placed if not self.tag_filter or p.annotation.tag == self.tag_filter
+        ]
+        styles = self.annotation_styles()
+        view.tag_styles = styles
+        view.set_marks(
+            [
+                Mark(p.anchor.start, p.anchor.end, p.annotation.tag, p.annotation.id)
+                for p in shown
+                if p.anchor.placed
+            ]
+        )
+        pane = self.query_one(AnnotationList)
+        pane.tag_styles = styles
+        pane.show(shown)
+        self.query_one(Library).set_counts(
+            document.id, Counter(p.annotation.tag for p in self.placed), styles
+        )
+
+    def _file_stamp(self, doc_id: str) -> tuple[int, int] | None:
+        try:
+            stat = self.store.path_for(doc_id).stat()
+        except OSError:
+            return None
+        return stat.st_size, stat.st_mtime_ns
+
+    def poll_annotation_file(self) -> None:
+        """Pick up an annotation file changed by hand, by git or by another instance."""
+        document = self.view.document
+        if document is not None and self._file_stamp(document.id) != self._stamp:
+            self.refresh_annotations()
+
+    @work(thread=True, group="counts", exit_on_error=False)
+    def count_annotations(self) -> None:
+        """Fill the library's per-tag counts (off the UI thread: it reads every file)."""
+        styles = self.annotation_styles()
+        library = self.query_one(Library)
+        for doc_id in self.store.doc_ids():
+            try:
+                counts = Counter(a.tag for a in self.store.load(doc_id).annotations)
+            except BriefreaderError as exc:
+                self.call_from_thread(self.notify, str(exc), severity="error", timeout=15)
+                continue
+            self.call_from_thread(library.set_counts, doc_id, counts, styles)
+
+    # -- changing --------------------------------------------------------------------------
+
+    def _apply(self, change: Change, *, undoing: bool = False) -> bool:
+        """Make the file agree with `change.after` (or with `before`, when undoing)."""
+        target = change.before if undoing else change.after
+        other = change.after if undoing else change.before
+        try:
+            if target is None and other is not None:
+                self.store.remove_quietly(change.doc_id, other.id)
+            elif target is not None:
+                self.store.restore(change.doc_id, target)
+        except BriefreaderError as exc:
+            self.notify(str(exc), severity="error", timeout=15)
+            return False
+        self.refresh_annotations()
+        self.annotations_changed()
+        return True
+
+    def _record(self, change: Change) -> None:
+        if self._apply(change):
+            self._undo.append(change)
+            self._redo.clear()
+
+    def _span(self) -> tuple[int, int] | None:
+        view = self.view
+        if view.selection is not None:
+            return view.selection
+        passage = view.passage
+        return (passage.start, passage.end) if passage is not None else None
+
+    def action_toggle_tag(self, tag: str) -> None:
+        """Tag the selection (or the current passage); the same tag again removes it."""
+        view = self.view
+        span = self._span()
+        if view.document is None or span is None:
+            return
+        for placed in self.placed:
+            anchor = placed.anchor
+            if placed.annotation.tag == tag and (anchor.start, anchor.end) == span:
+                self._record(Change(view.document.id, placed.annotation, None))
+                self.notify(f"Removed {tag} (u to undo)", timeout=2)
+                return
+        if not self.annotator:
+            self.annotator = resolve_annotator(self.cli_annotator, self.workspace)
+        try:
+            annotation = make_annotation(view.document.text, *span, tag, self.annotator)
+        except BriefreaderError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self._record(Change(view.document.id, None, annotation))
+        view.clear_selection()
+
+    def action_codebook_tag(self, number: int) -> None:
+        tags = self.codebook.tags
+        if number <= len(tags):
+            self.action_toggle_tag(tags[number - 1].name)
+        else:
+            self.notify(f"No tag {number}: the codebook has {len(tags)}", timeout=3)
+
+    def annotation_under_cursor(self) -> Placed | None:
+        """The annotation a note or delete applies to: the pane's, if it has focus, else the
+        one matching the selection, else the first on the current passage."""
+        pane = self.query_one(AnnotationList)
+        if pane.has_focus and pane.current is not None:
+            return pane.current
+        span = self._span()
+        if span is None:
+            return None
+        exact = [p for p in self.placed if (p.anchor.start, p.anchor.end) == span]
+        if exact:
+            return exact[0]
+        overlapping = [
+            p
+            for p in self.placed
+            if p.anchor.placed and p.anchor.start < span[1] and p.anchor.end > span[0]
+        ]
+        return overlapping[0] if overlapping else None
+
+    def action_note(self) -> None:
+        placed = self.annotation_under_cursor()
+        if placed is None:
+            self.notify("No annotation here: tag the passage first (f, d, r)", timeout=4)
+            return
+        annotation = placed.annotation
+        doc_id = self.view.document.id
+
+        def save(note: str | None) -> None:
+            if note is None or note == annotation.note:
+                return
+            self._record(Change(doc_id, annotation, replace(annotation, note=note)))
+
+        quote = " ".join(annotation.target.quote.split())[:70]
+        self.push_screen(NoteScreen(f"Note on {annotation.tag}: “{quote}”", annotation.note), save)
+
+    def action_delete_annotation(self) -> None:
+        placed = self.annotation_under_cursor()
+        if placed is None:
+            self.notify("No annotation here to delete", timeout=3)
+            return
+        self._record(Change(self.view.document.id, placed.annotation, None))
+        self.notify(f"Deleted {placed.annotation.tag} (u to undo)", timeout=3)
+
+    def action_undo(self) -> None:
+        if not self._undo:
+            self.notify("Nothing to undo", timeout=2)
+            return
+        change = self._undo.pop()
+        if self._apply(change, undoing=True):
+            self._redo.append(change)
+
+    def action_redo(self) -> None:
+        if not self._redo:
+            self.notify("Nothing to redo", timeout=2)
+            return
+        change = self._redo.pop()
+        if self._apply(change):
+            self._undo.append(change)
+
+    # -- pane and filter -------------------------------------------------------------------
+
+    def action_toggle_annotations(self) -> None:
+        pane = self.query_one(AnnotationList)
+        pane.display = not pane.display
+        if pane.display:
+            pane.focus()
+        else:
+            self.view.focus()
+
+    def on_annotation_list_chosen(self, event: AnnotationList.Chosen) -> None:
+        anchor = event.placed.anchor
+        if anchor.start >= 0:
+            self.view.show_mark(
+                Mark(
+                    anchor.start,
+                    anchor.end,
+                    event.placed.annotation.tag,
+                    event.placed.annotation.id,
+                )
+            )
+            self.view.focus()
+        else:
+            self.notify(
+                "This annotation is orphaned: its text is no longer in the document "
+                "(its quote is kept in the file)",
+                timeout=6,
+            )
+
+    def action_filter_tag(self) -> None:
+        """Cycle the filter: all tags, then each tag in the codebook."""
+        names = ["", *(tag.name for tag in self.codebook.tags)]
+        self.tag_filter = (
+            names[(names.index(self.tag_filter) + 1) % len(names)]
+            if self.tag_filter in names
+            else ""
+        )
+        self.refresh_annotations()
+        self.notify(f"Showing {self.tag_filter or 'all'} annotations", timeout=2)

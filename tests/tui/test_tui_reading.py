@@ -1,0 +1,408 @@
+"""Reading: opening documents from the library, moving by passage, section and page,
+panes, resizing, and the reading position kept across runs."""
+
+from __future__ import annotations
+
+import json
+
+from textual.widgets import Tree
+
+from briefreader.core.corpus import Corpus
+from briefreader.tui.widgets.document_view import DocumentView
+from briefreader.tui.widgets.library import Library
+
+AIR_JAN = "air-center-bulletin-2025-01.txt"
+AIR_FEB = "air-center-bulletin-2025-02.txt"
+BAKU = "baku-dialogues-vol6-no2-winter-2022-2023.txt"
+TATIKYAN = "tatikyan-azerbaijan-obstruction-of-peace-process.txt"
+
+
+def walk(node):
+    for child in node.children:
+        yield child
+        yield from walk(child)
+
+
+def document_node(library: Library, doc_id: str):
+    nodes = [
+        node
+        for node in walk(library.root)
+        if node.data is not None and node.data.doc_id == doc_id and node.data.section is None
+    ]
+    assert len(nodes) == 1, f"{doc_id} is listed {len(nodes)} times in the library"
+    return nodes[0]
+
+
+async def move_cursor_to(pilot, library: Library, line: int) -> None:
+    """Move the library's cursor with the arrow keys, as a user would."""
+    library.focus()
+    await pilot.pause()
+    delta = line - library.cursor_line
+    await pilot.press(*(["down"] * delta if delta > 0 else ["up"] * -delta))
+    assert library.cursor_line == line
+
+
+def test_starts_on_the_first_document_with_the_library_focused(tui):
+    async def scenario(app, pilot):
+        assert app.view.document.id == AIR_JAN  # no reading history: the first by id
+        assert app.view.passage.number == 1
+        assert isinstance(app.focused, Library)
+        assert app.title == "AIR Center Bulletin, January 2025"
+        labels = [node.label.plain for node in walk(app.query_one(Library).root)]
+        assert any(label.startswith("Azerbaijan") for label in labels)
+        assert any(label.startswith("Baku Dialogues") for label in labels)
+        tui.assert_current_passage_visible(app)
+
+    tui.run(scenario)
+
+
+def test_open_a_document_from_the_library_with_the_keys(tui):
+    async def scenario(app, pilot):
+        library = app.query_one(Library)
+        node = document_node(library, BAKU)
+        await move_cursor_to(pilot, library, node.line)
+        await pilot.press("enter")
+        await tui.wait_for(pilot, lambda: app.view.document.id == BAKU, "Baku to open")
+        await tui.settle(pilot)
+        assert app.title.startswith("Baku Dialogues")
+        assert app.view.passage.number == 1
+        assert app.state.last_document == BAKU
+        # the document's node now lists its sections
+        await tui.wait_for(pilot, lambda: node.children, "the sections in the library")
+        sections = app.view.sections
+        titles = {str(child.label) for child in node.children}
+        assert str(sections[0].title) in titles
+        tui.assert_current_passage_visible(app)
+        assert "¶1/" in tui.screen_text(app)
+
+    tui.run(scenario)
+
+
+def test_open_a_section_from_the_library(tui):
+    async def scenario(app, pilot):
+        library = app.query_one(Library)
+        node = document_node(library, AIR_FEB)
+        await move_cursor_to(pilot, library, node.line)
+        await pilot.press("enter")
+        await tui.wait_for(pilot, lambda: app.view.document.id == AIR_FEB)
+        await tui.wait_for(pilot, lambda: len(node.children) > 2, "the sections")
+        await tui.settle(pilot)
+        third = node.children[2]
+        section = third.data.section
+        await move_cursor_to(pilot, library, third.line)
+        await pilot.press("enter")
+        await tui.wait_for(pilot, lambda: app.view.passage.number == section.first_passage)
+        await tui.settle(pilot)
+        assert app.view.passage.section == section
+        assert isinstance(app.focused, DocumentView)  # a section is chosen to be read
+        tui.assert_current_passage_visible(app)
+        rows = [row.strip() for row in tui.view_rows(app)]
+        assert section.title.split()[0] in " ".join(rows)  # its heading shows too
+
+    tui.run(scenario)
+
+
+def test_clicking_a_document_in_the_library_opens_it(tui):
+    async def scenario(app, pilot):
+        library = app.query_one(Library)
+        node = document_node(library, TATIKYAN)
+        await pilot.click(Library, offset=(8, node.line - int(library.scroll_y)))
+        await tui.wait_for(pilot, lambda: app.view.document.id == TATIKYAN)
+
+    tui.run(scenario)
+
+
+def test_next_and_previous_passage(tui):
+    async def scenario(app, pilot):
+        view = app.view
+        view.focus()
+        await pilot.press("j", "j", "j")
+        assert view.passage.number == 4
+        tui.assert_current_passage_visible(app)
+        await pilot.press("k")
+        assert view.passage.number == 3
+        await pilot.press("down", "down")
+        assert view.passage.number == 5
+        await pilot.press("up")
+        assert view.passage.number == 4
+        tui.assert_current_passage_visible(app)
+        assert app.state.positions[AIR_JAN] == 4
+        await tui.settle(pilot)
+        assert "¶4/50" in tui.screen_text(app)
+
+    tui.run(scenario)
+
+
+def test_moving_past_the_ends_stays_on_the_first_and_last_passage(tui):
+    async def scenario(app, pilot):
+        view = app.view
+        view.focus()
+        await pilot.press("k", "up")
+        assert view.passage.number == 1
+        await pilot.press("G")
+        last = len(view.passages)
+        assert view.passage.number == last
+        await pilot.press("j", "down")
+        assert view.passage.number == last
+        tui.assert_current_passage_visible(app)
+
+    tui.run(scenario)
+
+
+def test_passages_down_a_long_document_stay_in_view(tui):
+    async def scenario(app, pilot):
+        app.open_document(BAKU)
+        await tui.wait_for(pilot, lambda: app.view.document.id == BAKU)
+        await tui.settle(pilot)
+        view = app.view
+        view.focus()
+        for expected in range(2, 42):
+            await pilot.press("j")
+            assert view.passage.number == expected
+        await tui.settle(pilot)
+        tui.assert_current_passage_visible(app)
+        assert view.scroll_y > 0
+
+    tui.run(scenario)
+
+
+def test_next_and_previous_section(tui):
+    async def scenario(app, pilot):
+        view = app.view
+        view.focus()
+        sections = view.sections
+        assert view.passage.section == sections[0]
+        await pilot.press("J")
+        assert view.passage.section == sections[1]
+        assert view.passage.number == sections[1].first_passage
+        await pilot.press("right_square_bracket")
+        assert view.passage.section == sections[2]
+        tui.assert_current_passage_visible(app)
+        await pilot.press("j", "j")
+        # K first goes back to the top of this section, then to the one before
+        await pilot.press("K")
+        assert view.passage.number == sections[2].first_passage
+        await pilot.press("left_square_bracket")
+        assert view.passage.number == sections[1].first_passage
+        assert view.passage.section == sections[1]
+        await tui.settle(pilot)
+        tui.assert_current_passage_visible(app)
+        assert sections[1].title in tui.screen_text(app)  # the status bar names it
+
+    tui.run(scenario)
+
+
+def test_next_section_walks_every_section_of_a_long_document(tui):
+    async def scenario(app, pilot):
+        app.open_document(BAKU)
+        await tui.wait_for(pilot, lambda: app.view.document.id == BAKU)
+        await tui.settle(pilot)
+        view = app.view
+        view.focus()
+        visited = [view.passage.number]
+        for _ in range(len(view.sections) + 2):
+            await pilot.press("J")
+            if view.passage.number == visited[-1]:
+                break  # the last section: J rings the bell and stays
+            visited.append(view.passage.number)
+            # J lands on the first passage of a section
+            assert view.passage.section is not None
+            assert view.passage.number == view.passage.section.first_passage
+        assert visited == sorted(set(visited)), "J went backwards or repeated a section"
+        with_passages = {
+            s.first_passage for s in view.sections if s.first_passage <= len(view.passages)
+        }
+        assert set(visited[1:]) == with_passages - {1}
+        await tui.settle(pilot)
+        tui.assert_current_passage_visible(app)
+        # and K walks them back in reverse
+        back = [view.passage.number]
+        for _ in range(len(visited) + 2):
+            await pilot.press("K")
+            if view.passage.number == back[-1] == 1:
+                break
+            back.append(view.passage.number)
+        assert back == sorted(back, reverse=True)
+        assert set(visited) <= set(back) | {1}
+
+    tui.run(scenario)
+
+
+def test_start_and_end_of_the_document(tui):
+    async def scenario(app, pilot):
+        view = app.view
+        view.focus()
+        await pilot.press("G")
+        assert view.passage.number == len(view.passages)
+        await tui.settle(pilot)
+        tui.assert_current_passage_visible(app)
+        assert view.scroll_y == view.max_scroll_y > 0
+        await pilot.press("g")
+        assert view.passage.number == 1
+        assert view.scroll_y == 0
+        await pilot.press("end")
+        assert view.passage.number == len(view.passages)
+        await pilot.press("home")
+        assert view.passage.number == 1
+
+    tui.run(scenario)
+
+
+def test_page_down_and_up(tui):
+    async def scenario(app, pilot):
+        view = app.view
+        view.focus()
+        height = view.scrollable_content_region.height
+        await pilot.press("space")
+        assert view.scroll_y == height - 2
+        after_one_page = view.passage.number
+        assert after_one_page > 1
+        tui.assert_current_passage_visible(app)
+        await pilot.press("space")
+        assert view.passage.number > after_one_page
+        await tui.settle(pilot)
+        tui.assert_current_passage_visible(app)
+        await pilot.press("b")
+        assert view.passage.number == after_one_page
+        await pilot.press("b")
+        assert view.scroll_y == 0
+        assert view.passage.number == 1
+        await pilot.press("pagedown")
+        assert view.passage.number == after_one_page
+        await pilot.press("pageup")
+        assert view.passage.number == 1
+
+    tui.run(scenario)
+
+
+def test_tab_moves_between_the_panes(tui):
+    async def scenario(app, pilot):
+        assert isinstance(app.focused, Library)
+        await pilot.press("tab")
+        assert isinstance(app.focused, DocumentView)
+        await pilot.press("shift+tab")
+        assert isinstance(app.focused, Library)
+
+    tui.run(scenario)
+
+
+def test_ctrl_b_hides_and_shows_the_library(tui):
+    async def scenario(app, pilot):
+        library = app.query_one(Library)
+        width = app.view.size.width
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        assert not library.display
+        assert isinstance(app.focused, DocumentView)
+        assert app.view.size.width > width
+        await pilot.press("j")  # the keys now move the text
+        assert app.view.passage.number == 2
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        assert library.display
+        assert app.view.size.width == width
+
+    tui.run(scenario)
+
+
+def test_resize_to_80x24_keeps_the_current_passage_in_view(tui):
+    async def scenario(app, pilot):
+        app.open_document(BAKU)
+        await tui.wait_for(pilot, lambda: app.view.document.id == BAKU)
+        await tui.settle(pilot)
+        view = app.view
+        view.focus()
+        for _ in range(6):
+            await pilot.press("J")
+        await pilot.press("j", "j")
+        number = view.passage.number
+        assert number > 10
+        tui.assert_current_passage_visible(app)
+        for size in ((80, 24), (200, 60), (80, 24)):
+            await pilot.resize_terminal(*size)
+            await tui.settle(pilot)
+            assert app.size == size
+            assert view.passage.number == number
+            tui.assert_current_passage_visible(app)
+        rows = tui.view_rows(app)
+        assert max(len(row.rstrip()) for row in rows) <= view.scrollable_content_region.width
+        await pilot.press("j")  # and reading goes on at the new width
+        assert view.passage.number == number + 1
+        tui.assert_current_passage_visible(app)
+        await pilot.press("ctrl+b")  # a narrow terminal can show just the text
+        await tui.settle(pilot)
+        assert view.size.width >= 78
+        tui.assert_current_passage_visible(app)
+
+    tui.run(scenario, size=(100, 30))
+
+
+def test_works_at_80x24_from_the_start(tui):
+    async def scenario(app, pilot):
+        app.view.focus()
+        await pilot.press("J", "j")
+        tui.assert_current_passage_visible(app)
+        text = tui.screen_text(app)
+        assert "¶" in text
+        assert "Search" in text  # the footer still shows
+
+    tui.run(scenario, size=(80, 24))
+
+
+def test_reading_position_is_remembered_across_runs(tui):
+    state: dict = {}
+
+    async def first(app, pilot):
+        library = app.query_one(Library)
+        await move_cursor_to(pilot, library, document_node(library, BAKU).line)
+        await pilot.press("enter")
+        await tui.wait_for(pilot, lambda: app.view.document.id == BAKU)
+        await tui.settle(pilot)
+        app.view.focus()
+        await pilot.press("J", "J", "J", "j", "j")
+        state["passage"] = app.view.passage.number
+        await pilot.press("q")
+
+    app = tui.run(first)
+    assert app.return_code == 0
+    saved = json.loads((tui.workspace.state_dir / "reader.json").read_text(encoding="utf-8"))
+    assert saved["last_document"] == BAKU
+    assert saved["positions"][BAKU] == state["passage"] > 3
+
+    async def second(app, pilot):
+        assert app.view.document.id == BAKU
+        assert app.view.passage.number == state["passage"]
+        tui.assert_current_passage_visible(app)
+        assert app.query_one(Tree).cursor_node.data.doc_id == BAKU
+
+    tui.run(second)
+
+
+def test_each_document_keeps_its_own_position(tui):
+    async def scenario(app, pilot):
+        app.view.focus()
+        await pilot.press("j", "j")  # AIR January, passage 3
+        app.open_document(AIR_FEB)
+        await tui.wait_for(pilot, lambda: app.view.document.id == AIR_FEB)
+        await tui.settle(pilot)
+        assert app.view.passage.number == 1
+        app.view.focus()
+        await pilot.press("J")
+        feb = app.view.passage.number
+        app.open_document(AIR_JAN)
+        await tui.wait_for(pilot, lambda: app.view.document.id == AIR_JAN)
+        await tui.settle(pilot)
+        assert app.view.passage.number == 3
+        tui.assert_current_passage_visible(app)
+        assert app.state.positions == {AIR_JAN: 3, AIR_FEB: feb}
+
+    tui.run(scenario)
+
+
+def test_library_lists_every_document_of_the_corpus(tui):
+    async def scenario(app, pilot):
+        library = app.query_one(Library)
+        listed = sorted(node.data.doc_id for node in walk(library.root) if node.data is not None)
+        assert listed == sorted(info.id for info in Corpus(tui.workspace).documents)
+
+    tui.run(scenario)
