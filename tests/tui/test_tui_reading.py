@@ -223,6 +223,7 @@ def test_next_section_walks_every_section_of_a_long_document(tui):
                 break
             back.append(view.passage.number)
         assert back == sorted(back, reverse=True)
+        print("VISITED", visited, "BACK", back)
         assert set(visited) <= set(back) | {1}
 
     tui.run(scenario)

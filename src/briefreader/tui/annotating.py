@@ -17,6 +17,7 @@ from briefreader.core.annotations import (
     AnnotationStore,
     Placed,
     make_annotation,
+    now,
     resolve_annotator,
 )
 from briefreader.core.codebook import Codebook, load_codebook
@@ -233,7 +234,7 @@ class AnnotationActions:
         def save(note: str | None) -> None:
             if note is None or note == annotation.note:
                 return
-            self._record(Change(doc_id, annotation, replace(annotation, note=note)))
+            self._record(Change(doc_id, annotation, replace(annotation, note=note, updated=now())))
 
         quote = " ".join(annotation.target.quote.split())[:70]
         self.push_screen(NoteScreen(f"Note on {annotation.tag}: “{quote}”", annotation.note), save)

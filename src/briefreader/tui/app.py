@@ -346,7 +346,9 @@ class BriefreaderApp(AnnotationActions, App[None]):
             self.view.focus()
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        styles = self.annotation_styles()
+        legend = [(tag.name, styles[tag.name], tag.description) for tag in self.codebook.tags]
+        self.push_screen(HelpScreen(legend))
 
     def action_open_document(self) -> None:
         commands = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -30,6 +31,23 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("escape", "back: from a hit to the results, from the results to reading"),
             ("ctrl+f", "find in this document (plain text, any case)"),
             ("n / N", "next / previous highlighted hit in the document"),
+        ),
+    ),
+    (
+        "Annotating (the current passage, or the selection)",
+        (
+            ("f / d / r", "tag factual / disputed / rhetorical; again: remove that tag"),
+            ("1 … 9", "apply the codebook's tags in order (1-3: the built-ins)"),
+            ("v", "select the first sentence of the passage (v again: cancel)"),
+            (". / ,", "select the next / previous sentence"),
+            ("> / <", "grow / shrink the selection by a word"),
+            ("mouse drag", "select words with the mouse"),
+            ("m", "add or edit the note of the annotation here (ctrl+s saves)"),
+            ("x", "delete the annotation here"),
+            ("u / ctrl+r", "undo / redo the last annotation change"),
+            ("a", "show / hide the annotation pane (enter jumps to one)"),
+            ("} / {", "next / previous annotation"),
+            ("t", "show only one tag; press again for the next, then all"),
         ),
     ),
     (
@@ -69,11 +87,21 @@ def _table(title: str, rows: tuple[tuple[str, str], ...]) -> Table:
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close help")]
 
+    def __init__(self, tags: list[tuple[str, Style, str]] | None = None) -> None:
+        super().__init__()
+        self._tags = tags or []  # (name, style, description) for the legend
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
             yield Static(Text("briefreader: keys", style="bold"), classes="help-title")
             for title, rows in KEYS:
                 yield Static(_table(title, rows))
+            if self._tags:
+                legend = Text("Tags  ", style="bold")
+                for name, style, description in self._tags:
+                    legend.append(f" {name} ", style=style)
+                    legend.append(f" {description}   ", style="dim")
+                yield Static(legend)
             yield Static(_table("Query language", QUERY_LANGUAGE))
             yield Static(Text("escape closes this help", style="dim"))
 

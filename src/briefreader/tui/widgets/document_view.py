@@ -274,14 +274,14 @@ class DocumentView(ScrollView, can_focus=True):
             return Style()
         return self.get_component_rich_style(f"document-view--{name}")
 
-    def _decorations(self, start: int, end: int) -> list[tuple[int, int, Style]]:
+    def _decorations(self, start: int, end: int) -> list[tuple[int, int, Style, bool]]:
         """Styled spans over text[start:end]: annotations, then search hits, then the
         selection, each drawn over the one before."""
-        found: list[tuple[int, int, Style]] = []
+        found: list[tuple[int, int, Style, bool]] = []  # (start, end, style, is annotation)
         i = bisect.bisect_left(self._mark_ends, start)
         for mark in self._marks_by_end[i:]:
             if mark.start < end and mark.end > start:
-                found.append((mark.start, mark.end, self._tag_style(mark.tag)))
+                found.append((mark.start, mark.end, self._tag_style(mark.tag), True))
         first = bisect.bisect_left(self.matches, (start - 200, 0))
         for i in range(first, len(self.matches)):
             m_start, m_end = self.matches[i]
@@ -289,13 +289,11 @@ class DocumentView(ScrollView, can_focus=True):
                 break
             if m_end > start:
                 name = "current-match" if i == self.match_index else "match"
-                found.append(
-                    (m_start, m_end, self.get_component_rich_style(f"document-view--{name}"))
-                )
+                style = self.get_component_rich_style(f"document-view--{name}")
+                found.append((m_start, m_end, style, False))
         if self.selection is not None and self.selection[0] < end and self.selection[1] > start:
-            found.append(
-                (*self.selection, self.get_component_rich_style("document-view--selection"))
-            )
+            selected = self.get_component_rich_style("document-view--selection")
+            found.append((*self.selection, selected, False))
         return found
 
     def _tag_style(self, tag: str) -> Style:
@@ -315,11 +313,15 @@ class DocumentView(ScrollView, can_focus=True):
             {offset, end, *(max(offset, min(end, x)) for d in decorations for x in d[:2])}
         )
         segments = []
+        overlap = Style(underline=True, bold=True)
         for left, right in pairwise(cuts):
-            piece_style = style
-            for d_start, d_end, d_style in decorations:
+            piece_style, marks = style, 0
+            for d_start, d_end, d_style, is_mark in decorations:
                 if d_start < right and d_end > left:
                     piece_style = piece_style + d_style
+                    marks += is_mark
+            if marks > 1:  # overlapping annotations: underlined, so neither hides the other
+                piece_style += overlap
             segments.append(Segment(text[left - offset : right - offset], piece_style))
         return segments
 
