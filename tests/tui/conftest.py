@@ -92,8 +92,10 @@ async def wait_for(pilot: Pilot, condition: Callable[[], object], what: str = ""
 
 
 async def settle(pilot: Pilot) -> None:
-    """Let pending messages, workers and refreshes run out."""
-    await pilot.app.workers.wait_for_complete()
+    """Let pending messages, workers and refreshes run out (not indexing, which a test may
+    hold back on purpose)."""
+    workers = [worker for worker in pilot.app.workers if worker.group != "index"]
+    await pilot.app.workers.wait_for_complete(workers)
     await pilot.pause()
     await pilot.pause()
 

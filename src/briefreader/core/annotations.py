@@ -136,13 +136,22 @@ class AnnotationStore:
         name = hashlib.sha1(doc_id.encode()).hexdigest()[:16]
         return FileLock(locks / f"{name}.lock", timeout=LOCK_TIMEOUT)
 
-    def change(self, doc_id: str, edit: Callable[[AnnotationFile], None]) -> AnnotationFile:
-        """Apply `edit` to the file as it is on disk now, and save the result atomically."""
+    def change(
+        self,
+        doc_id: str,
+        edit: Callable[[AnnotationFile], None],
+        text: NormalizedText | None = None,
+    ) -> AnnotationFile:
+        """Apply `edit` to the file as it is on disk now, and save the result atomically.
+        Given the document's current `text`, annotations that were re-anchored confidently
+        are saved at their new place (the only time a move is written)."""
         path = self.path_for(doc_id)
         try:
             with self._lock(doc_id):
                 current = self.load(doc_id)  # malformed: raises, the file is left alone
                 edit(current)
+                if text is not None:
+                    current.annotations = [_reanchored(a, text) for a in current.annotations]
                 self._write(path, current)
                 return current
         except LockTimeout:
@@ -165,16 +174,20 @@ class AnnotationStore:
                 path,
             ) from None
 
-    def add(self, doc_id: str, annotation: Annotation) -> Annotation:
+    def add(
+        self, doc_id: str, annotation: Annotation, text: NormalizedText | None = None
+    ) -> Annotation:
         def edit(contents: AnnotationFile) -> None:
             if any(a.id == annotation.id for a in contents.annotations):
                 raise AnnotationError(f"an annotation with id {annotation.id} already exists")
             contents.annotations.append(annotation)
 
-        self.change(doc_id, edit)
+        self.change(doc_id, edit, text)
         return annotation
 
-    def update(self, doc_id: str, annotation_id: str, **changes) -> Annotation:
+    def update(
+        self, doc_id: str, annotation_id: str, text: NormalizedText | None = None, **changes
+    ) -> Annotation:
         """Change fields of one annotation (e.g. note=...), stamping `updated`."""
         result: list[Annotation] = []
 
@@ -186,10 +199,12 @@ class AnnotationStore:
                     return
             raise AnnotationError(f"no annotation {annotation_id} on {doc_id}")
 
-        self.change(doc_id, edit)
+        self.change(doc_id, edit, text)
         return result[0]
 
-    def delete(self, doc_id: str, annotation_id: str) -> Annotation:
+    def delete(
+        self, doc_id: str, annotation_id: str, text: NormalizedText | None = None
+    ) -> Annotation:
         removed: list[Annotation] = []
 
         def edit(contents: AnnotationFile) -> None:
@@ -200,25 +215,29 @@ class AnnotationStore:
                     return
             raise AnnotationError(f"no annotation {annotation_id} on {doc_id}")
 
-        self.change(doc_id, edit)
+        self.change(doc_id, edit, text)
         return removed[0]
 
-    def restore(self, doc_id: str, annotation: Annotation) -> None:
+    def restore(
+        self, doc_id: str, annotation: Annotation, text: NormalizedText | None = None
+    ) -> None:
         """Put back an annotation exactly as it was (undo), replacing one with the same id."""
 
         def edit(contents: AnnotationFile) -> None:
             contents.annotations = [a for a in contents.annotations if a.id != annotation.id]
             contents.annotations.append(annotation)
 
-        self.change(doc_id, edit)
+        self.change(doc_id, edit, text)
 
-    def remove_quietly(self, doc_id: str, annotation_id: str) -> None:
+    def remove_quietly(
+        self, doc_id: str, annotation_id: str, text: NormalizedText | None = None
+    ) -> None:
         """Remove an annotation if it is there (undo of an add)."""
 
         def edit(contents: AnnotationFile) -> None:
             contents.annotations = [a for a in contents.annotations if a.id != annotation_id]
 
-        self.change(doc_id, edit)
+        self.change(doc_id, edit, text)
 
     def problems(self, known_docs: set[str], tags: set[str]) -> Iterator[Problem]:
         """Malformed files, files of documents that are gone, unknown tags."""
@@ -238,6 +257,16 @@ class AnnotationStore:
                         f"annotation {annotation.id}: unknown tag {annotation.tag!r}; add it to "
                         "annotations/codebook.yaml or fix it (it is kept as is)",
                     )
+
+
+def _reanchored(annotation: Annotation, text: NormalizedText) -> Annotation:
+    placed = anchor(text.text, annotation.target)
+    old = annotation.target
+    if not placed.placed or (placed.start, placed.end) == (old.start, old.end):
+        return annotation  # in place, or not confidently placed: left exactly as it was
+    prefix, suffix = context_of(text.text, placed.start, placed.end)
+    moved = Target(text.text[placed.start : placed.end], prefix, suffix, placed.start, placed.end)
+    return replace(annotation, target=moved)
 
 
 def make_annotation(

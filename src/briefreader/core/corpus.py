@@ -48,7 +48,14 @@ def decode(data: bytes, path: Path) -> tuple[str, str]:
     detection is confident, so a document is never shown as mojibake."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return data.decode(encoding), encoding
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError:
+                raise DocumentError(
+                    f"starts as {encoding.upper()} but is damaged (truncated?); "
+                    "convert it to UTF-8",
+                    path,
+                ) from None
     if b"\x00" in data:
         raise DocumentError("binary file, not text; remove it or convert it to .txt", path)
     if not data.strip():
@@ -58,14 +65,27 @@ def decode(data: bytes, path: Path) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         from charset_normalizer import from_bytes  # slow to import; rarely needed
 
-        best = from_bytes(data).best()
-        if best is None or best.chaos > _MAX_CHAOS:
-            raise DocumentError(
-                f"not UTF-8 (bad byte at offset {exc.start}) and its encoding is uncertain; "
-                "convert it to UTF-8",
-                path,
-            ) from None
-        return str(best), best.encoding
+        # Certain means: the readings with the least chaos all give the same text, or one
+        # of them is Windows-1252, by far the commonest legacy encoding of Western text.
+        # (Coherence scores cannot tell real text from mojibake; cp1252 and cp1250 differ
+        # only in a few letters, so detection alone rarely settles it.)
+        readings = sorted(
+            (m for m in from_bytes(data) if m.chaos <= _MAX_CHAOS), key=lambda m: m.chaos
+        )
+        best = (
+            {str(m) for m in readings if m.chaos <= readings[0].chaos + 0.01} if readings else set()
+        )
+        if len(best) == 1:
+            return best.pop(), readings[0].encoding
+        western = data.decode("cp1252", errors="replace")
+        if western in best:
+            return western, "cp1252"
+        guesses = ", ".join(dict.fromkeys(m.encoding for m in readings[:3])) or "none"
+        raise DocumentError(
+            f"not UTF-8 (bad byte at offset {exc.start}) and its encoding is uncertain "
+            f"(could be: {guesses}); convert it to UTF-8",
+            path,
+        ) from None
 
 
 class Corpus:

@@ -243,6 +243,7 @@ class SearchIndex:
         old_docs: dict[str, dict] = manifest.get("docs", {})
         docs: dict[str, dict] = {}
         todo: list[tuple[DocumentInfo, bytes | None]] = []
+        touched = False  # files whose time changed but not their content
         for info in self.corpus.documents:
             entry = old_docs.get(info.id)
             if entry is not None and self._stat_matches(info, entry):
@@ -262,13 +263,14 @@ class SearchIndex:
                 stat = info.path.stat()
                 docs[info.id] = entry | {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
                 report.unchanged.append(info.id)
+                touched = True
                 continue
             todo.append((info, data))
             (report.changed if info.id in old_docs else report.added).append(info.id)
         report.removed = sorted(set(old_docs) - {info.id for info in self.corpus.documents})
         dropped = set(old_docs) - set(docs) - {info.id for info, _ in todo}
         if not todo and not dropped:
-            if report.rebuilt:
+            if report.rebuilt or touched:
                 self._write_manifest(docs)
             return report
 

@@ -69,6 +69,21 @@ class AnnotationActions:
         self._stamp: tuple[int, int] | None = None
         for problem in self.codebook.problems:
             self.notify(str(problem), severity="warning", timeout=10)
+        taken = {
+            key
+            for binding in (*self.BINDINGS, *DocumentView.BINDINGS)
+            for key in binding.key.split(",")
+        }
+        for tag in self.codebook.tags[3:]:
+            if tag.key and tag.key not in taken:
+                self.bind(tag.key, f"toggle_tag('{tag.name}')", description=tag.name, show=False)
+            elif tag.key:
+                self.notify(
+                    f"Codebook tag {tag.name}: key {tag.key!r} is a reader key; use "
+                    "its number instead",
+                    severity="warning",
+                    timeout=10,
+                )
 
     def annotation_styles(self) -> dict[str, Style]:
         """One style per tag: the theme's for the built-ins, the codebook's colour for others."""
@@ -151,11 +166,13 @@ class AnnotationActions:
         """Make the file agree with `change.after` (or with `before`, when undoing)."""
         target = change.before if undoing else change.after
         other = change.after if undoing else change.before
+        document = self.view.document
+        text = document.text if document is not None and document.id == change.doc_id else None
         try:
             if target is None and other is not None:
-                self.store.remove_quietly(change.doc_id, other.id)
+                self.store.remove_quietly(change.doc_id, other.id, text)
             elif target is not None:
-                self.store.restore(change.doc_id, target)
+                self.store.restore(change.doc_id, target, text)
         except BriefreaderError as exc:
             self.notify(str(exc), severity="error", timeout=15)
             return False
