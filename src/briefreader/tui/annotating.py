@@ -28,6 +28,7 @@ from briefreader.tui.widgets.annotation_list import AnnotationList
 from briefreader.tui.widgets.document_view import DocumentView, Mark
 from briefreader.tui.widgets.library import Library
 
+WIDE = 140  # columns from which the library and the annotation pane show together
 POLL_INTERVAL = 2.0  # seconds between checks for annotation files changed on disk
 
 
@@ -67,6 +68,7 @@ class AnnotationActions:
         self._undo: list[Change] = []
         self._redo: list[Change] = []
         self._stamp: tuple[int, int] | None = None
+        self._library_hidden_for_pane = False
         for problem in self.codebook.problems:
             self.notify(str(problem), severity="warning", timeout=10)
         taken = {
@@ -284,10 +286,17 @@ class AnnotationActions:
 
     def action_toggle_annotations(self) -> None:
         pane = self.query_one(AnnotationList)
+        library = self.query_one(Library)
         pane.display = not pane.display
         if pane.display:
+            # three panes leave too little room for the text on a narrow terminal
+            self._library_hidden_for_pane = library.display and self.size.width < WIDE
+            if self._library_hidden_for_pane:
+                library.display = False
             pane.focus()
         else:
+            if self._library_hidden_for_pane:
+                library.display = True
             self.view.focus()
 
     def on_annotation_list_chosen(self, event: AnnotationList.Chosen) -> None:
