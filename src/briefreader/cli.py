@@ -21,12 +21,17 @@ from briefreader.core.annotations import (
     resolve_annotator,
     span_in_passage,
 )
+from briefreader.core.atomic import write_atomic
 from briefreader.core.codebook import load_codebook
 from briefreader.core.corpus import Corpus, decode, read_bytes
 from briefreader.core.errors import BriefreaderError, DocumentError, Problem
+from briefreader.core.excerpts import Filters, collect
+from briefreader.core.export import FORMATS, render
 from briefreader.core.models import Annotation, BlockKind, SearchResults
+from briefreader.core.stats import GROUPINGS, summarize
+from briefreader.core.webanno import from_json, import_annotations
 from briefreader.core.workspace import Workspace, resolve
-from briefreader.rendering import hit_text
+from briefreader.rendering import hit_text, stats_table
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -440,6 +445,172 @@ def check(workspace: Path | None, workspace_path: Path | None) -> None:
     out.print(f"{ws.root}: {documents} documents; {errors} errors, {warnings} warnings.")
     if errors:
         sys.exit(1)
+
+
+def _filters(ws: Workspace, corpus: Corpus, options: dict) -> Filters:
+    filters = Filters(
+        tags=options["tag"],
+        docs=tuple(corpus.find(d).id for d in options["doc"]),
+        sides=options["side"],
+        publishers=options["publisher"],
+        annotators=options["annotator"],
+        since=options["since"] or "",
+        until=options["until"] or "",
+        orphaned=options["orphaned"],
+    )
+    if options["query"]:
+        search_index, _ = _updated_index(ws, quiet=True)
+        results = search_index.search(options["query"], limit=1_000_000)
+        filters.passages = {(hit.doc_id, hit.passage) for hit in results.hits}
+    return filters
+
+
+def filter_options(command):
+    """The filters shared by `export` and `stats`."""
+    options = [
+        click.option("-t", "--tag", multiple=True, help="Only this tag (repeatable)."),
+        click.option("-d", "--doc", multiple=True, help="Only this document (repeatable)."),
+        click.option("--side", multiple=True, help="Only documents of this side."),
+        click.option("--publisher", multiple=True, help="Only this publisher or author (part)."),
+        click.option("--annotator", multiple=True, help="Only this annotator's (repeatable)."),
+        click.option("--since", help="Only documents dated from this ISO date (2025, 2025-02)."),
+        click.option("--until", help="Only documents dated up to this ISO date."),
+        click.option(
+            "--orphaned/--placed",
+            default=None,
+            help="Only annotations whose text is gone / only those still in place.",
+        ),
+        click.option("-q", "--query", help="Only annotations on passages matching this search."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _collect(ws: Workspace, options: dict, label: str):
+    corpus = Corpus(ws)
+    filters = _filters(ws, corpus, options)
+    with _progress(label) as progress:
+        collection = collect(corpus, AnnotationStore(ws), filters, progress)
+    for problem in collection.problems:
+        err.print(Text(f"briefreader: skipped {problem}", style="yellow"))
+    return corpus, collection
+
+
+@cli.command()
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="md",
+    show_default=True,
+    help="md: a report; csv: a spreadsheet; json: W3C Web Annotations; html: a web page.",
+)
+@filter_options
+@click.option(
+    "--group-by",
+    type=click.Choice(["doc", "tag"]),
+    default="doc",
+    show_default=True,
+    help="Group md and html reports by document (then section) or by tag.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (replaced atomically). Default: stdout.",
+)
+@workspace_option
+def export(
+    fmt: str, group_by: str, output: Path | None, workspace_path: Path | None, **options
+) -> None:
+    """Export annotated excerpts with their citations.
+
+    \b
+    Examples:
+      briefreader export -f md -o report.md
+      briefreader export -f csv --tag disputed --side armenia -o disputed.csv
+      briefreader export -f json --query 'corridor AND tag:disputed' > corridor.jsonld
+      briefreader export -f html --group-by tag --since 2025 -o coding.html
+    """
+    ws = _workspace(workspace_path)
+    corpus, collection = _collect(ws, options, "Exporting")
+    summary = summarize(corpus, collection.excerpts, "doc", tuple(_codebook_tags(ws)))
+    label = f"Annotated excerpts: {ws.root.name}"
+    text = render(fmt, collection.excerpts, summary, group_by=group_by, label=label)
+    if not collection.excerpts:
+        err.print("No annotations match; the export is empty.", style="yellow")
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    if not output.parent.is_dir():
+        raise Failure(f"{output.parent}: no such folder; create it or choose another -o")
+    try:
+        write_atomic(output, text)
+    except OSError as exc:
+        raise Failure(f"{output}: cannot write ({exc.strerror}); choose another -o") from None
+    err.print(f"Wrote {len(collection.excerpts)} annotations to {output}.")
+
+
+def _codebook_tags(ws: Workspace) -> list[str]:
+    return [tag.name for tag in load_codebook(ws.annotations_dir).tags]
+
+
+@cli.command()
+@click.option(
+    "--by",
+    type=click.Choice(GROUPINGS),
+    default="doc",
+    show_default=True,
+    help="Group the counts by document, side, publisher or annotator.",
+)
+@filter_options
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@workspace_option
+def stats(by: str, as_json: bool, workspace_path: Path | None, **options) -> None:
+    """Count annotations per tag and group, with the share of passages annotated.
+
+    \b
+    Examples:
+      briefreader stats
+      briefreader stats --by side
+      briefreader stats --by annotator --json
+    """
+    ws = _workspace(workspace_path)
+    corpus, collection = _collect(ws, options, "Counting")
+    summary = summarize(corpus, collection.excerpts, by, tuple(_codebook_tags(ws)))
+    if as_json:
+        click.echo(json.dumps(summary.as_json(), ensure_ascii=False, indent=2))
+        return
+    out.print(stats_table(summary, out.width))
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@workspace_option
+def import_(file: Path, workspace_path: Path | None) -> None:
+    """Add the annotations of a W3C Web Annotation export (JSON) to this workspace.
+
+    Each is re-anchored in the documents here; exact duplicates are skipped; if any
+    annotation cannot be read or targets a missing document, nothing is imported.
+
+    \b
+    Example:
+      briefreader import alice-coding.jsonld
+    """
+    ws = _workspace(workspace_path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or "not UTF-8"
+        raise Failure(f"{file}: cannot read ({reason})") from None
+    items = from_json(text, file)
+    report = import_annotations(Corpus(ws), AnnotationStore(ws), items)
+    unplaced = f", {report.unplaced} orphaned (their text is not here)" if report.unplaced else ""
+    out.print(
+        f"Imported {report.added} annotations ({report.duplicates} duplicates skipped{unplaced})."
+    )
 
 
 def _annotation_problems(corpus: Corpus) -> list[Problem]:

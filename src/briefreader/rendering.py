@@ -1,10 +1,12 @@
-"""Rich text for what both the CLI and the TUI show the same way: search hits."""
+"""Rich renderables that the CLI and the TUI show the same way: search hits, statistics."""
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
 
 from briefreader.core.models import Hit
+from briefreader.core.stats import Summary
 
 SNIPPET_INDENT = 5
 
@@ -23,3 +25,43 @@ def hit_text(rank: int, hit: Hit, *, doc_ref: bool = False) -> Text:
     for start, end in hit.snippet.matches:
         snippet.stylize("bold reverse", start + SNIPPET_INDENT, end + SNIPPET_INDENT)
     return text + snippet
+
+
+BAR_WIDTH = 24
+_TAG_STYLES = {"factual": "green", "disputed": "red", "rhetorical": "yellow"}
+_OTHER_STYLES = ("magenta", "cyan", "blue", "bright_black")
+
+
+def stats_table(summary: Summary, width: int = 120) -> Table:
+    """Counts per tag and group, and (when `width` leaves room) a bar per group made of one
+    colour per tag."""
+    bars = width >= 90 + 12 * len(summary.tags)
+    table = Table(title=f"Annotations by {summary.by}", title_justify="left", box=None)
+    table.add_column(
+        summary.by, style="bold", no_wrap=True, overflow="ellipsis", min_width=10, max_width=34
+    )
+    others = iter(_OTHER_STYLES * 10)
+    styles = {tag: _TAG_STYLES.get(tag) or next(others) for tag in summary.tags}
+    for tag in summary.tags:
+        table.add_column(tag, justify="right", style=styles[tag], min_width=len(tag), no_wrap=True)
+    table.add_column("total", justify="right", min_width=5)
+    table.add_column("¶ annotated", justify="right", no_wrap=True, min_width=11)
+    table.add_column("orphans", justify="right", min_width=7)
+    if bars:
+        table.add_column("", no_wrap=True, overflow="crop")
+    most = max((g.total for g in summary.groups), default=0) or 1
+    for group in [*summary.groups, summary.total]:
+        bar = Text()
+        for tag in summary.tags:
+            bar.append("█" * round(BAR_WIDTH * group.counts.get(tag, 0) / most), styles[tag])
+        cells = [
+            group.name,
+            *(str(group.counts.get(tag, 0)) for tag in summary.tags),
+            str(group.total),
+            f"{len(group.annotated)}/{group.passages} {group.share:.0%}",
+            str(group.orphans),
+        ]
+        if bars:
+            cells.append(bar if group.name != "all" else Text(""))
+        table.add_row(*cells, end_section=group is summary.groups[-1])
+    return table

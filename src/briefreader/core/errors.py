@@ -78,3 +78,7 @@ class Problem:
 
 class AnnotationError(BriefreaderError):
     """An annotation file is malformed, or an annotation cannot be made or saved."""
+
+
+class ExportError(BriefreaderError):
+    """An export that cannot be written, or an import that cannot be read."""

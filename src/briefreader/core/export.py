@@ -1,0 +1,208 @@
+"""Annotated excerpts as Markdown, CSV, JSON (W3C Web Annotation) or a self-contained HTML page."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from collections.abc import Callable
+from itertools import groupby
+
+from briefreader.core.excerpts import Excerpt
+from briefreader.core.stats import Summary
+from briefreader.core.webanno import to_json
+
+FORMATS = ("md", "csv", "json", "html")
+CSV_COLUMNS = (
+    "document", "title", "publisher", "date", "side", "section", "passage", "start", "end",
+    "tag", "quote", "note", "annotator", "created", "updated", "state", "id",
+    "context_before", "context_after",
+)  # fmt: skip
+
+
+def citation(excerpt: Excerpt) -> str:
+    """Title, publisher, date, section, passage and offsets: enough to find the text again."""
+    info = excerpt.info
+    parts = [info.title, info.source, info.date_label]
+    if excerpt.section:
+        parts.append(excerpt.section)
+    if excerpt.passage is not None:
+        parts.append(f"¶{excerpt.passage}")
+    parts.append(f"chars {excerpt.start}–{excerpt.end}")
+    return ", ".join(p for p in parts if p)
+
+
+def render(
+    fmt: str, excerpts: list[Excerpt], summary: Summary, *, group_by: str = "doc", label: str = ""
+) -> str:
+    renderers: dict[str, Callable[[], str]] = {
+        "md": lambda: to_markdown(excerpts, summary, group_by, label),
+        "csv": lambda: to_csv(excerpts),
+        "json": lambda: to_json(excerpts, label),
+        "html": lambda: to_html(excerpts, summary, group_by, label),
+    }
+    return renderers[fmt]()
+
+
+def _groups(excerpts: list[Excerpt], group_by: str):
+    """(heading, subgroups of (subheading, excerpts)): by document then section, or by tag
+    then document."""
+    if group_by == "tag":
+        ordered = sorted(excerpts, key=lambda e: (e.annotation.tag, e.info.id, e.start))
+        for tag, by_tag in groupby(ordered, key=lambda e: e.annotation.tag):
+            yield tag, [(k, list(v)) for k, v in groupby(by_tag, key=lambda e: e.info.title)]
+    else:
+        for _, by_doc in groupby(excerpts, key=lambda e: e.info.id):
+            items = list(by_doc)
+            sections = groupby(items, key=lambda e: e.section or "(before the first heading)")
+            yield items[0].info.title, [(k, list(v)) for k, v in sections]
+
+
+# -- Markdown --------------------------------------------------------------------------------
+
+
+def _md_summary(summary: Summary) -> list[str]:
+    header = ["", *summary.tags, "total", "passages annotated", "orphans"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for group in [*summary.groups, summary.total]:
+        cells = [
+            f"**{group.name}**" if group.name == "all" else group.name,
+            *(str(group.counts.get(tag, 0)) for tag in summary.tags),
+            str(group.total),
+            f"{len(group.annotated)} of {group.passages} ({group.share:.0%})",
+            str(group.orphans),
+        ]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return lines
+
+
+def to_markdown(excerpts: list[Excerpt], summary: Summary, group_by: str, label: str) -> str:
+    lines = [f"# {label or 'Annotated excerpts'}", "", f"{len(excerpts)} annotations.", ""]
+    lines += ["## Summary", "", *_md_summary(summary), ""]
+    for heading, subgroups in _groups(excerpts, group_by):
+        lines += [f"## {heading}", ""]
+        for subheading, items in subgroups:
+            lines += [f"### {subheading}", ""]
+            for e in items:
+                a = e.annotation
+                state = f" ({e.state})" if e.orphaned else ""
+                lines.append(f"**{a.tag}**{state} · {a.annotator} · {a.updated or a.created}")
+                lines.append("")
+                quote = " ".join(a.target.quote.split())
+                lines.append(f"> {quote}")
+                lines.append(">")
+                lines.append(f"> — {citation(e)}")
+                lines.append("")
+                if a.note:
+                    lines += [a.note.strip(), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# -- CSV -------------------------------------------------------------------------------------
+
+
+def to_csv(excerpts: list[Excerpt]) -> str:
+    """One row per annotation, RFC 4180 quoting (CRLF line ends, as spreadsheets expect)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for e in excerpts:
+        a, info = e.annotation, e.info
+        writer.writerow(
+            [
+                info.id, info.title, info.source, info.date, info.side, e.section,
+                e.passage if e.passage is not None else "", e.start, e.end,
+                a.tag, a.target.quote, a.note, a.annotator, a.created, a.updated,
+                str(e.state), a.id, e.before, e.after,
+            ]
+        )  # fmt: skip
+    return buffer.getvalue()
+
+
+# -- HTML ------------------------------------------------------------------------------------
+
+_PALETTE = {"factual": "#2e7d32", "disputed": "#c62828", "rhetorical": "#ef6c00"}
+_OTHER_COLOURS = ("#6a1b9a", "#00838f", "#4e342e", "#283593", "#9e9d24")
+
+_CSS = """
+body { font: 16px/1.55 Georgia, 'Times New Roman', serif; max-width: 46rem; margin: 2rem auto;
+       padding: 0 1rem; color: #1b1b1b; background: #fdfdfb; }
+h1, h2, h3 { font-family: system-ui, sans-serif; line-height: 1.25; }
+h2 { border-bottom: 1px solid #ddd; padding-bottom: .2rem; margin-top: 2.5rem; }
+h3 { font-size: 1rem; color: #555; }
+table { border-collapse: collapse; font: 14px system-ui, sans-serif; width: 100%; }
+th, td { border-bottom: 1px solid #e3e3e3; padding: .3rem .5rem; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+.bar { display: inline-block; height: .7rem; vertical-align: middle; }
+figure { margin: 1.2rem 0; }
+blockquote { margin: 0; padding: .4rem .9rem; border-left: 4px solid var(--tag); }
+mark { background: color-mix(in srgb, var(--tag) 22%, transparent); color: inherit; }
+.context { color: #777; }
+figcaption { font: 13px system-ui, sans-serif; color: #555; margin-top: .3rem; }
+.tag { font: bold 12px system-ui, sans-serif; color: #fff; background: var(--tag);
+       border-radius: 3px; padding: 0 .35rem; }
+.note { font-style: italic; margin: .4rem 0 0 1rem; white-space: pre-wrap; }
+"""
+
+
+def tag_colour(tag: str, tags: list[str]) -> str:
+    if tag in _PALETTE:
+        return _PALETTE[tag]
+    others = [t for t in tags if t not in _PALETTE]
+    index = others.index(tag) if tag in others else len(others)
+    return _OTHER_COLOURS[index % len(_OTHER_COLOURS)]
+
+
+def _html_summary(summary: Summary) -> str:
+    e = html.escape
+    head = "".join(f"<th>{e(t)}</th>" for t in summary.tags)
+    rows = []
+    most = max((g.total for g in summary.groups), default=0) or 1
+    for group in [*summary.groups, summary.total]:
+        bars = "".join(
+            f'<span class="bar" style="width:{6 * group.counts.get(t, 0) / most:.2f}rem;'
+            f'background:{tag_colour(t, summary.tags)}" title="{e(t)}"></span>'
+            for t in summary.tags
+        )
+        cells = "".join(f"<td>{group.counts.get(t, 0)}</td>" for t in summary.tags)
+        rows.append(
+            f"<tr><td>{e(group.name)}</td>{cells}<td>{group.total}</td>"
+            f"<td>{len(group.annotated)} / {group.passages} ({group.share:.0%})</td>"
+            f"<td>{group.orphans}</td><td style='text-align:left'>{bars}</td></tr>"
+        )
+    return (
+        f"<table><thead><tr><th></th>{head}<th>total</th><th>passages annotated</th>"
+        f"<th>orphans</th><th></th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def to_html(excerpts: list[Excerpt], summary: Summary, group_by: str, label: str) -> str:
+    e = html.escape
+    title = label or "Annotated excerpts"
+    body = [f"<h1>{e(title)}</h1>", f"<p>{len(excerpts)} annotations.</p>"]
+    body += ["<h2>Summary</h2>", _html_summary(summary)]
+    for heading, subgroups in _groups(excerpts, group_by):
+        body.append(f"<h2>{e(heading)}</h2>")
+        for subheading, items in subgroups:
+            body.append(f"<h3>{e(subheading)}</h3>")
+            for x in items:
+                a = x.annotation
+                colour = tag_colour(a.tag, summary.tags)
+                state = f" ({e(str(x.state))})" if x.orphaned else ""
+                note = f'<p class="note">{e(a.note.strip())}</p>' if a.note else ""
+                body.append(
+                    f'<figure style="--tag:{colour}"><blockquote>'
+                    f'<span class="context">{e(x.before)}</span>'
+                    f"<mark>{e(a.target.quote)}</mark>"
+                    f'<span class="context">{e(x.after)}</span></blockquote>'
+                    f'<figcaption><span class="tag">{e(a.tag)}</span>{state} '
+                    f"{e(a.annotator)} · {e(a.updated or a.created)}<br>{e(citation(x))}"
+                    f"</figcaption>{note}</figure>"
+                )
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        + "\n".join(body)
+        + "\n</body>\n</html>\n"
+    )
