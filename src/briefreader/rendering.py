@@ -43,7 +43,7 @@ def stats_table(summary: Summary, width: int = 120) -> Table:
     others = iter(_OTHER_STYLES * 10)
     styles = {tag: _TAG_STYLES.get(tag) or next(others) for tag in summary.tags}
     for tag in summary.tags:
-        table.add_column(tag, justify="right", style=styles[tag], min_width=len(tag), no_wrap=True)
+        table.add_column(tag, justify="right", style=styles[tag], overflow="fold")
     table.add_column("total", justify="right", min_width=5)
     table.add_column("¶ annotated", justify="right", no_wrap=True, min_width=11)
     table.add_column("orphans", justify="right", min_width=7)
