@@ -21,12 +21,11 @@ from briefreader.core.annotations import (
     resolve_annotator,
     span_in_passage,
 )
-from briefreader.core.atomic import write_atomic
 from briefreader.core.codebook import load_codebook
 from briefreader.core.corpus import Corpus, decode, read_bytes
 from briefreader.core.errors import BriefreaderError, DocumentError, Problem
 from briefreader.core.excerpts import Filters, collect
-from briefreader.core.export import FORMATS, render
+from briefreader.core.export import FORMATS, build_export, write_export
 from briefreader.core.models import Annotation, BlockKind, SearchResults
 from briefreader.core.stats import GROUPINGS, summarize
 from briefreader.core.webanno import from_json, import_annotations
@@ -487,14 +486,9 @@ def filter_options(command):
     return command
 
 
-def _collect(ws: Workspace, options: dict, label: str):
-    corpus = Corpus(ws)
-    filters = _filters(ws, corpus, options)
-    with _progress(label) as progress:
-        collection = collect(corpus, AnnotationStore(ws), filters, progress)
-    for problem in collection.problems:
+def _report_skipped(problems: list[Problem]) -> None:
+    for problem in problems:
         err.print(Text(f"briefreader: skipped {problem}", style="yellow"))
-    return corpus, collection
 
 
 @cli.command()
@@ -535,21 +529,17 @@ def export(
       briefreader export -f html --group-by tag --since 2025 -o coding.html
     """
     ws = _workspace(workspace_path)
-    corpus, collection = _collect(ws, options, "Exporting")
-    summary = summarize(corpus, collection.excerpts, "doc", tuple(_codebook_tags(ws)))
-    label = f"Annotated excerpts: {ws.root.name}"
-    text = render(fmt, collection.excerpts, summary, group_by=group_by, label=label)
+    corpus, store = Corpus(ws), AnnotationStore(ws)
+    filters = _filters(ws, corpus, options)
+    with _progress("Exporting") as progress:
+        text, collection = build_export(corpus, store, filters, fmt, group_by, progress)
+    _report_skipped(collection.problems)
     if not collection.excerpts:
         err.print("No annotations match; the export is empty.", style="yellow")
     if output is None:
         click.echo(text, nl=False)
         return
-    if not output.parent.is_dir():
-        raise Failure(f"{output.parent}: no such folder; create it or choose another -o")
-    try:
-        write_atomic(output, text)
-    except OSError as exc:
-        raise Failure(f"{output}: cannot write ({exc.strerror}); choose another -o") from None
+    write_export(output, text)
     err.print(f"Wrote {len(collection.excerpts)} annotations to {output}.")
 
 
@@ -578,7 +568,11 @@ def stats(by: str, as_json: bool, workspace_path: Path | None, **options) -> Non
       briefreader stats --by annotator --json
     """
     ws = _workspace(workspace_path)
-    corpus, collection = _collect(ws, options, "Counting")
+    corpus = Corpus(ws)
+    filters = _filters(ws, corpus, options)
+    with _progress("Counting") as progress:
+        collection = collect(corpus, AnnotationStore(ws), filters, progress)
+    _report_skipped(collection.problems)
     summary = summarize(corpus, collection.excerpts, by, tuple(_codebook_tags(ws)))
     if as_json:
         click.echo(json.dumps(summary.as_json(), ensure_ascii=False, indent=2))

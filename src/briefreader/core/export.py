@@ -7,9 +7,15 @@ import html
 import io
 from collections.abc import Callable
 from itertools import groupby
+from pathlib import Path
 
-from briefreader.core.excerpts import Excerpt
-from briefreader.core.stats import Summary
+from briefreader.core.annotations import AnnotationStore
+from briefreader.core.atomic import write_atomic
+from briefreader.core.codebook import load_codebook
+from briefreader.core.corpus import Corpus
+from briefreader.core.errors import ExportError
+from briefreader.core.excerpts import Collection, Excerpt, Filters, collect
+from briefreader.core.stats import Summary, summarize
 from briefreader.core.webanno import to_json
 
 FORMATS = ("md", "csv", "json", "html")
@@ -18,6 +24,32 @@ CSV_COLUMNS = (
     "tag", "quote", "note", "annotator", "created", "updated", "state", "id",
     "context_before", "context_after",
 )  # fmt: skip
+
+
+def build_export(
+    corpus: Corpus,
+    store: AnnotationStore,
+    filters: Filters,
+    fmt: str,
+    group_by: str = "doc",
+    progress: Callable[[int, int, str], None] | None = None,
+) -> tuple[str, Collection]:
+    """The export's text, and the excerpts (and problems) it was made from."""
+    collection = collect(corpus, store, filters, progress)
+    tags = tuple(tag.name for tag in load_codebook(store.root).tags)
+    summary = summarize(corpus, collection.excerpts, "doc", tags)
+    label = f"Annotated excerpts: {corpus.workspace.root.name}"
+    return render(fmt, collection.excerpts, summary, group_by=group_by, label=label), collection
+
+
+def write_export(path: Path, text: str) -> None:
+    """Replace `path` atomically: an existing file is never left half-written."""
+    if not path.parent.is_dir():
+        raise ExportError(f"{path.parent}: no such folder; create it or choose another file")
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        raise ExportError(f"cannot write ({exc.strerror}); choose another file", path) from None
 
 
 def citation(excerpt: Excerpt) -> str:

@@ -15,13 +15,18 @@ from textual.widgets import Footer, Input, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from briefreader.core.corpus import Corpus, Document
-from briefreader.core.errors import BriefreaderError, WorkspaceError
+from briefreader.core.errors import BriefreaderError, ExportError, WorkspaceError
+from briefreader.core.excerpts import Filters, collect
+from briefreader.core.export import build_export, write_export
 from briefreader.core.models import Section
 from briefreader.core.state import ReaderState
+from briefreader.core.stats import summarize
 from briefreader.core.workspace import Workspace
 from briefreader.tui.annotating import ANNOTATION_BINDINGS, POLL_INTERVAL, AnnotationActions
+from briefreader.tui.screens.export import ExportRequest, ExportScreen
 from briefreader.tui.screens.help import HelpScreen
 from briefreader.tui.screens.search import Chosen, SearchScreen, SearchState
+from briefreader.tui.screens.stats import StatsScreen
 from briefreader.tui.widgets.annotation_list import AnnotationList
 from briefreader.tui.widgets.document_view import DocumentView
 from briefreader.tui.widgets.library import Library
@@ -39,6 +44,8 @@ class BriefreaderApp(AnnotationActions, App[None]):
         Binding("o", "open_document", "Open"),
         Binding("ctrl+b", "toggle_library", "Library"),
         Binding("escape", "back", "Back", show=False),
+        Binding("e", "export", "Export", show=False),
+        Binding("S", "stats", "Stats", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
         *ANNOTATION_BINDINGS,
@@ -69,6 +76,7 @@ class BriefreaderApp(AnnotationActions, App[None]):
             yield AnnotationList(id="annotations")
         with Horizontal(id="statusbar"):
             yield Static(id="status")
+            yield ProgressBar(id="export-progress", show_eta=False)
             yield ProgressBar(id="index-progress", show_eta=False)
         yield Footer()
 
@@ -78,6 +86,7 @@ class BriefreaderApp(AnnotationActions, App[None]):
 
     def on_mount(self) -> None:
         self.sub_title = str(self.workspace.root)
+        self.query_one("#export-progress").display = False
         self.setup_annotations()
         self.query_one(AnnotationList).display = False
         self._reload()
@@ -409,8 +418,67 @@ class BriefreaderApp(AnnotationActions, App[None]):
             "Throw the search index away and rebuild it",
             lambda: self.action_reindex(rebuild=True),
         )
+        yield SystemCommand(
+            "Export annotations", "Markdown, CSV, JSON or HTML (e)", self.action_export
+        )
+        yield SystemCommand("Statistics", "Annotations per tag and group (S)", self.action_stats)
         yield SystemCommand("Help", "Keys and the query language (?)", self.action_help)
         yield from super().get_system_commands(screen)
+
+    # -- export and statistics -------------------------------------------------------------
+
+    def action_export(self) -> None:
+        document = self.view.document
+        title = document.info.title if document is not None else None
+        self.push_screen(ExportScreen(self.workspace.root, title), self._export)
+
+    def _export(self, request: ExportRequest | None) -> None:
+        if request is None:
+            return
+        bar = self.query_one("#export-progress", ProgressBar)
+        bar.update(total=None, progress=0)
+        bar.display = True
+        self._run_export(request, self.view.document.id if self.view.document else None)
+
+    @work(thread=True, group="export", exit_on_error=False)
+    def _run_export(self, request: ExportRequest, doc_id: str | None) -> None:
+        def progress(done: int, total: int, item: str) -> None:
+            self.call_from_thread(
+                self.query_one("#export-progress", ProgressBar).update, total=total, progress=done
+            )
+
+        try:
+            filters = Filters(tags=request.tags)
+            if request.only_document and doc_id:
+                filters.docs = (doc_id,)
+            if request.query:
+                if not self.index_ready:
+                    raise ExportError("the search index is not ready yet; try again shortly")
+                hits = self.search_index.search(request.query, limit=1_000_000).hits
+                filters.passages = {(hit.doc_id, hit.passage) for hit in hits}
+            text, collection = build_export(
+                self.corpus, self.store, filters, request.fmt, request.group_by, progress
+            )
+            write_export(request.path, text)
+        except BriefreaderError as exc:
+            self.call_from_thread(
+                self.notify, f"Export failed: {exc}", severity="error", timeout=15
+            )
+        else:
+            count = len(collection.excerpts)
+            self.call_from_thread(
+                self.notify, f"Wrote {count} annotations to {request.path}", timeout=8
+            )
+        finally:
+            self.call_from_thread(setattr, self.query_one("#export-progress"), "display", False)
+
+    def action_stats(self) -> None:
+        def summary(by: str):
+            collection = collect(self.corpus, self.store)
+            tags = tuple(tag.name for tag in self.codebook.tags)
+            return summarize(self.corpus, collection.excerpts, by, tags)
+
+        self.push_screen(StatsScreen(summary))
 
     def on_unmount(self) -> None:
         self._cancel.set()
