@@ -26,7 +26,7 @@ from briefreader.tui.app import BriefreaderApp
 BUNDLED_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 SIZE = (100, 30)
 WAIT_CAP = 20.0  # seconds: a generous cap on any wait, so a hang fails instead of blocking
-STEP = 0.05
+STEP = 0.02
 
 Scenario = Callable[[BriefreaderApp, Pilot], Awaitable[None]]
 
