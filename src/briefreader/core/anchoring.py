@@ -46,11 +46,10 @@ ORPHAN = Anchor(AnchorState.ORPHANED, -1, -1, 0.0)
 
 
 def context_of(text: str, start: int, end: int) -> tuple[str, str]:
-    """The prefix and suffix stored with a quote at text[start:end]: up to CONTEXT
-    characters, not crossing a paragraph break (they would read badly in the YAML)."""
-    prefix = text[max(0, start - CONTEXT) : start].rpartition("\n\n")[2]
-    suffix = text[end : end + CONTEXT].partition("\n\n")[0]
-    return prefix, suffix
+    """The prefix and suffix stored with a quote at text[start:end]. They cross paragraph
+    breaks on purpose: a whole-paragraph quote needs its neighbours to be told apart from a
+    look-alike paragraph elsewhere."""
+    return text[max(0, start - CONTEXT) : start], text[end : end + CONTEXT]
 
 
 def _similarity(a: str, b: str) -> float:
@@ -59,11 +58,11 @@ def _similarity(a: str, b: str) -> float:
     return SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
-def _context_score(text: str, start: int, end: int, prefix: str, suffix: str) -> float:
-    """How well the text around [start, end) agrees with the stored context (0-1)."""
+def _sides(text: str, start: int, end: int, prefix: str, suffix: str) -> tuple[float, float]:
+    """How well the text before and after [start, end) agrees with the stored context."""
     before = text[max(0, start - len(prefix)) : start]
     after = text[end : end + len(suffix)]
-    return (_similarity(before, prefix) + _similarity(after, suffix)) / 2
+    return _similarity(before, prefix), _similarity(after, suffix)
 
 
 def anchor(text: str, target: Target) -> Anchor:
@@ -73,13 +72,19 @@ def anchor(text: str, target: Target) -> Anchor:
     if not quote:
         return ORPHAN
     if start >= 0 and text[start:end] == quote:
-        agreement = _context_score(text, start, end, prefix, suffix)
-        if agreement >= 0.5:
-            return Anchor(AnchorState.ANCHORED, start, end, agreement)
+        before, after = _sides(text, start, end, prefix, suffix)
+        if (before + after) / 2 >= 0.5:  # same place, same words: one side may have changed
+            return Anchor(AnchorState.ANCHORED, start, end, (before + after) / 2)
     exact = _exact(text, quote, prefix, suffix, start)
     if exact is not None:
         return exact
-    return _fuzzy(text, quote, prefix, suffix)
+    return _fuzzy(text, quote, prefix, suffix, start)
+
+
+def _agrees(sides: tuple[float, float]) -> bool:
+    """A quote moves only where *both* neighbours still agree: agreeing on one side is what a
+    look-alike next to the deleted original does (hypothesis/client#7571)."""
+    return min(sides) >= 0.5
 
 
 def _exact(text: str, quote: str, prefix: str, suffix: str, old: int) -> Anchor | None:
@@ -93,7 +98,7 @@ def _exact(text: str, quote: str, prefix: str, suffix: str, old: int) -> Anchor 
     span = max(len(text), 1)
     scored = sorted(
         (
-            0.8 * _context_score(text, at, at + len(quote), prefix, suffix)
+            0.8 * sum(_sides(text, at, at + len(quote), prefix, suffix)) / 2
             + 0.2 * (1 - abs(at - old) / span),
             at,
         )
@@ -101,26 +106,25 @@ def _exact(text: str, quote: str, prefix: str, suffix: str, old: int) -> Anchor 
     )
     best, at = scored[-1]
     runner_up = scored[-2][0] if len(scored) > 1 else 0.0
-    context = _context_score(text, at, at + len(quote), prefix, suffix)
-    unique_enough = len(scored) == 1 and (len(quote) >= MIN_FUZZY_QUOTE or context >= 0.5)
-    clear = unique_enough or (best - runner_up >= MARGIN and context >= 0.5)
-    if clear and not _edited_in_place(text, quote, old, at):
+    agrees = _agrees(_sides(text, at, at + len(quote), prefix, suffix))
+    if agrees and best - runner_up >= MARGIN and not _still_there(text, quote, old, at):
         return Anchor(AnchorState.ANCHORED, at, at + len(quote), best)
     return Anchor(AnchorState.REVIEW, at, at + len(quote), best)
 
 
-def _edited_in_place(text: str, quote: str, old: int, found: int) -> bool:
-    """Whether text much like the quote is still where the quote was, while the exact quote
-    turned up elsewhere: the original was edited and the exact one is a look-alike
-    (hypothesis/client#7571), so moving the annotation there would misplace it."""
-    if found == old or len(quote) < MIN_FUZZY_QUOTE:
+def _still_there(text: str, quote: str, old: int, found: int) -> bool:
+    """Whether text much like the quote still stands where the quote was, apart from the
+    candidate found elsewhere: the original was edited, and the candidate is a look-alike
+    that would misplace the annotation (hypothesis/client#7571)."""
+    length = len(quote)
+    if abs(found - old) <= length or len(quote) < MIN_FUZZY_QUOTE:
         return False
-    masked = text[:found] + "\0" * len(quote) + text[found + len(quote) :]
-    window = masked[max(0, old - len(quote)) : old + 2 * len(quote)]
-    return fuzz.partial_ratio(quote, window) >= FUZZY_ACCEPT
+    masked = text[:found] + "\0" * length + text[found + length :]
+    window = masked[max(0, old - length) : old + 2 * length]
+    return fuzz.partial_ratio(quote, window) >= FUZZY_REVIEW
 
 
-def _fuzzy(text: str, quote: str, prefix: str, suffix: str) -> Anchor:
+def _fuzzy(text: str, quote: str, prefix: str, suffix: str, old: int) -> Anchor:
     if len(quote) < MIN_FUZZY_QUOTE:
         return ORPHAN
     best = fuzz.partial_ratio_alignment(quote, text, score_cutoff=FUZZY_REVIEW)
@@ -131,7 +135,11 @@ def _fuzzy(text: str, quote: str, prefix: str, suffix: str) -> Anchor:
     masked = text[:start] + "\0" * (end - start) + text[end:]
     second = fuzz.partial_ratio_alignment(quote, masked, score_cutoff=FUZZY_REVIEW)
     runner_up = second.score if second is not None else 0.0
-    context = _context_score(text, start, end, prefix, suffix)
-    if best.score >= FUZZY_ACCEPT and context >= 0.5 and best.score - runner_up >= FUZZY_MARGIN:
-        return Anchor(AnchorState.RELOCATED, start, end, best.score / 100)
-    return Anchor(AnchorState.REVIEW, start, end, best.score / 100)
+    confident = (
+        best.score >= FUZZY_ACCEPT
+        and best.score - runner_up >= FUZZY_MARGIN
+        and _agrees(_sides(text, start, end, prefix, suffix))
+        and not _still_there(text, quote, old, start)
+    )
+    state = AnchorState.RELOCATED if confident else AnchorState.REVIEW
+    return Anchor(state, start, end, best.score / 100)

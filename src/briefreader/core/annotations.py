@@ -218,26 +218,42 @@ class AnnotationStore:
         self.change(doc_id, edit, text)
         return removed[0]
 
-    def restore(
-        self, doc_id: str, annotation: Annotation, text: NormalizedText | None = None
-    ) -> None:
-        """Put back an annotation exactly as it was (undo), replacing one with the same id."""
+    def apply(
+        self,
+        doc_id: str,
+        before: Annotation | None,
+        after: Annotation | None,
+        text: NormalizedText | None = None,
+    ) -> str:
+        """Move one annotation from `before` (what this caller last saw) to `after` (None:
+        deleted). If someone else changed it on disk meanwhile, nothing of theirs is lost:
+        their version stays and ours is kept beside it, marked `conflict_with`. Returns a
+        message describing the conflict, or "" when there was none."""
+        annotation_id = (after or before).id if (after or before) else ""
+        conflict: list[str] = []
 
         def edit(contents: AnnotationFile) -> None:
-            contents.annotations = [a for a in contents.annotations if a.id != annotation.id]
-            contents.annotations.append(annotation)
+            current = next((a for a in contents.annotations if a.id == annotation_id), None)
+            others = [a for a in contents.annotations if a.id != annotation_id]
+            if current in (before, after):
+                contents.annotations = others + ([after] if after is not None else [])
+            elif after is None:  # we delete what someone else has just changed: keep theirs
+                conflict.append(f"annotation {annotation_id} was changed elsewhere; not deleted")
+            elif current is None:  # someone deleted what we changed: ours comes back
+                contents.annotations = [*others, after]
+                conflict.append(f"annotation {annotation_id} was deleted elsewhere; restored")
+            else:
+                copy = replace(
+                    after, id=new_id(), extra=(*after.extra, ("conflict_with", annotation_id))
+                )
+                contents.annotations.append(copy)
+                conflict.append(
+                    f"annotation {annotation_id} was changed elsewhere too; both versions are "
+                    f"kept ({copy.id} is yours): delete the one you do not want"
+                )
 
         self.change(doc_id, edit, text)
-
-    def remove_quietly(
-        self, doc_id: str, annotation_id: str, text: NormalizedText | None = None
-    ) -> None:
-        """Remove an annotation if it is there (undo of an add)."""
-
-        def edit(contents: AnnotationFile) -> None:
-            contents.annotations = [a for a in contents.annotations if a.id != annotation_id]
-
-        self.change(doc_id, edit, text)
+        return conflict[0] if conflict else ""
 
     def problems(self, known_docs: set[str], tags: set[str]) -> Iterator[Problem]:
         """Malformed files, files of documents that are gone, unknown tags."""
@@ -251,6 +267,14 @@ class AnnotationStore:
             if doc_id not in known_docs:
                 yield Problem(path, f"no document {doc_id} in corpus/; its annotations are kept")
             for annotation in contents.annotations:
+                conflict = dict(annotation.extra).get("conflict_with")
+                if conflict:
+                    yield Problem(
+                        path,
+                        f"annotation {annotation.id} conflicts with {conflict}: two versions "
+                        "were kept after simultaneous edits; delete one, then remove "
+                        "'conflict_with'",
+                    )
                 if annotation.tag not in tags:
                     yield Problem(
                         path,
@@ -344,18 +368,19 @@ def _annotation(item: object, path: Path) -> Annotation:
     def fail(message: str, key: str | None = None) -> AnnotationError:
         return AnnotationError(message, path, *location(item, key))
 
-    for key in ("id", "tag", "target"):
-        if item.get(key) in (None, ""):
+    for key in ("id", "tag"):
+        if not item.text(key):
             raise fail(f"annotation without {key!r}", None)
+    if item.get("target") is None:
+        raise fail("annotation without 'target'", None)
     for key in ("id", "tag", "note", "annotator", "created", "updated"):
-        value = item.get(key)
-        if value is not None and not isinstance(value, str | int | float):
+        if key in item and item[key] is not None and item.text(key) is None:
             raise fail(f"{key!r} must be text", key)
     target = item["target"]
     if not isinstance(target, Mapping):
         raise fail("'target' must be a mapping with quote, prefix, suffix, start, end", "target")
-    quote = target.get("quote")
-    if not isinstance(quote, str) or not quote:
+    quote = target.text("quote")
+    if not quote:
         raise AnnotationError("target without a 'quote'", path, *location(target, "quote"))
     offsets = []
     for key in ("start", "end"):
@@ -367,19 +392,17 @@ def _annotation(item: object, path: Path) -> Annotation:
         offsets.append(value)
     if offsets[1] < offsets[0]:
         raise AnnotationError("target 'end' is before 'start'", path, *location(target, "end"))
-    prefix, suffix = target.get("prefix") or "", target.get("suffix") or ""
-    if not isinstance(prefix, str) or not isinstance(suffix, str):
-        raise AnnotationError("prefix and suffix must be text", path, *location(target))
+    prefix, suffix = target.text("prefix") or "", target.text("suffix") or ""
     unknown = [(k, v) for k, v in item.items() if k not in _KEYS]
     unknown += [(f"target.{k}", v) for k, v in target.items() if k not in _TARGET_KEYS]
     return Annotation(
-        id=str(item["id"]),
-        tag=str(item["tag"]),
+        id=item.text("id"),
+        tag=item.text("tag"),
         target=Target(quote, prefix, suffix, offsets[0], offsets[1]),
-        note=str(item.get("note") or ""),
-        annotator=str(item.get("annotator") or ""),
-        created=str(item.get("created") or ""),
-        updated=str(item.get("updated") or ""),
+        note=item.text("note") or "",
+        annotator=item.text("annotator") or "",
+        created=item.text("created") or "",
+        updated=item.text("updated") or "",
         extra=tuple(unknown),
     )
 

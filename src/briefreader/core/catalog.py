@@ -60,12 +60,12 @@ def load_catalog(corpus_dir: Path) -> Catalog:
                 known = ", ".join(FIELDS)
                 message = f"{doc_id}: unknown field {key!r} (known: {known}); it is ignored"
                 problems.append(Problem(path, message, line, column, "warning"))
-            elif not isinstance(value, str | int):
+            elif meta.text(key) is None:
                 problems.append(Problem(path, f"{doc_id}: {key} must be text", line, column))
-            elif key == "date" and not _DATE.fullmatch(str(value)):
+            elif key == "date" and not _DATE.fullmatch(meta.text(key)):
                 message = f"{doc_id}: date {value!r} is not ISO 8601 (2025, 2025-02, 2024/2025)"
                 problems.append(Problem(path, message, line, column))
             else:
-                entry[key] = str(value).strip()
+                entry[key] = meta.text(key).strip()
         entries[str(doc_id)] = entry
     return Catalog(entries, tuple(problems))

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from filelock import FileLock
 from filelock import Timeout as LockTimeout
@@ -31,6 +32,7 @@ from briefreader.core.atomic import write_atomic
 from briefreader.core.corpus import Corpus, Document, read_bytes
 from briefreader.core.errors import (
     AnnotationError,
+    BriefreaderError,
     DocumentError,
     IndexUnavailable,
     Problem,
@@ -40,7 +42,7 @@ from briefreader.core.models import Annotation, DocumentInfo, Hit, SearchResults
 from briefreader.core.normalize import NORMALIZER_VERSION
 
 # Bump when the schema or what goes into a field changes: every index is then rebuilt.
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 LOCK_TIMEOUT = 10.0  # seconds to wait for another process that is writing the index
 SNIPPET_CHARS = 240
 SECTION_SEPARATOR = " › "
@@ -59,7 +61,8 @@ FIELDS = (
 )
 ALIASES = {"publisher": ["author", "source"], "tag": ["tags"], "doc": ["document"]}
 
-Progress = Callable[[int, int, str], None]  # (done, total, what is being indexed)
+Progress = Callable[[int, int, str], None]
+T = TypeVar("T")  # (done, total, what is being indexed)
 
 
 def _schema() -> Schema:
@@ -74,7 +77,7 @@ def _schema() -> Schema:
         publisher=TEXT,
         date=KEYWORD,  # "2025-02" is indexed as "2025 2025-02", so date:2025 finds it
         side=KEYWORD(lowercase=True),
-        kind=KEYWORD(lowercase=True, commas=True),
+        kind=TEXT,  # "monthly bulletin": kind:bulletin finds it
         body=TEXT(analyzer=StemmingAnalyzer(), stored=True),
         # the body again, unstemmed: fuzzy terms (`negotiaton~`) are matched against words
         exact=TEXT(analyzer=RegexTokenizer() | LowercaseFilter()),
@@ -134,7 +137,7 @@ class SearchIndex:
         self._parser.add_plugin(FieldAliasPlugin(ALIASES))
         self._ix: index.Index | None = None
         self._searcher = None
-        self._search_lock = threading.Lock()
+        self._search_lock = threading.RLock()  # searching may rebuild, which closes
 
     # -- building ------------------------------------------------------------------------
 
@@ -145,6 +148,13 @@ class SearchIndex:
     def _lock(self) -> FileLock:
         self.corpus.workspace.prepare_state()
         return FileLock(self.corpus.workspace.state_dir / "index.lock", timeout=LOCK_TIMEOUT)
+
+    def _file_sizes(self) -> dict[str, int]:
+        return {
+            path.name: path.stat().st_size
+            for path in sorted(self.directory.iterdir())
+            if path.suffix in (".toc", ".seg")
+        }
 
     def _toc_hash(self) -> str:
         digest = hashlib.sha256()
@@ -169,7 +179,11 @@ class SearchIndex:
             toc = self._toc_hash()
         except OSError:
             toc = ""
-        if toc != manifest.get("toc"):
+        try:
+            sizes = self._file_sizes()
+        except OSError:
+            sizes = {}
+        if toc != manifest.get("toc") or sizes != manifest.get("files"):
             return None, "the index files do not match their manifest: rebuilding the index"
         return manifest, ""
 
@@ -370,6 +384,7 @@ class SearchIndex:
             "format": INDEX_FORMAT,
             "normalizer": NORMALIZER_VERSION,
             "toc": self._toc_hash(),
+            "files": self._file_sizes(),
             "docs": dict(sorted(docs.items())),
         }
         write_atomic(self._manifest_path, json.dumps(manifest, indent=1) + "\n")
@@ -408,7 +423,7 @@ class SearchIndex:
     def parse(self, text: str) -> Query:
         """A Whoosh query, or QueryError saying what is wrong with the text."""
         _check_syntax(text)
-        query = self._parser.parse(_FUZZY.sub(r"\1exact:", text))
+        query = self._parser.parse(_UNSTEMMED.sub(r"\1exact:", text))
         if query is NullQuery:
             raise QueryError(
                 f"nothing to search for in {text!r} (very common words like 'the' are ignored)"
@@ -418,10 +433,34 @@ class SearchIndex:
     def search(self, text: str, limit: int = 20) -> SearchResults:
         """The best `limit` passages for the query, with a highlighted snippet each."""
         query = self.parse(text)
-        with self._search_lock:
+
+        def run() -> SearchResults:
             results = self._current_searcher().search(query, limit=limit, terms=True)
             hits = tuple(self._hit(hit) for hit in results)
             return SearchResults(text, len(results), hits)
+
+        return self._reading(run)
+
+    def _reading(self, read: Callable[[], T]) -> T:
+        """Run `read` on the index; if the index turns out damaged in a way the manifest
+        could not see, rebuild it and try once more. The index is a cache, never trusted."""
+        with self._search_lock:
+            try:
+                return read()
+            except (BriefreaderError, KeyboardInterrupt):
+                raise
+            except Exception:  # whoosh fails in many ways on a damaged file
+                self._close()
+                self.update(rebuild=True)
+            try:
+                return read()
+            except BriefreaderError:
+                raise
+            except Exception as exc:
+                raise IndexUnavailable(
+                    f"the index is unreadable even after a rebuild ({exc}); delete .briefreader/",
+                    self.directory,
+                ) from None
 
     def _hit(self, hit: WhooshHit) -> Hit:
         body = hit["body"]
@@ -444,13 +483,16 @@ class SearchIndex:
         """Where the words of a query occur in `passage_text`, for highlighting a reading
         view; fuzzy and wildcard terms are expanded against the index."""
         query = self.parse(text)
-        words: dict[str, set[str]] = {"body": set(), "exact": set()}
-        with self._search_lock:
+
+        def expand() -> dict[str, set[str]]:
+            words: dict[str, set[str]] = {"body": set(), "exact": set()}
             reader = self._current_searcher().reader()
             for fieldname, term in query.existing_terms(reader, expand=True):
                 if fieldname in words:
                     words[fieldname].add(term.decode() if isinstance(term, bytes) else term)
-        return self._spans(passage_text, words)
+            return words
+
+        return self._spans(passage_text, self._reading(expand))
 
     def _spans(self, text: str, words: dict[str, set[str]]) -> list[tuple[int, int]]:
         spans: set[tuple[int, int]] = set()
@@ -487,9 +529,12 @@ def _snippet(body: str, spans: list[tuple[int, int]]) -> Snippet:
     return Snippet(lead + body[start:end] + tail, inside)
 
 
-# A fuzzy word with no field is matched against unstemmed words: "negotiaton~" must find
-# "negotiation", whose stem "negoti" is too far from the typo.
-_FUZZY = re.compile(r'(^|[\s(])(?:body:)?(?=[^\s:"()]+~)')
+# A fuzzy or wildcard word with no field is matched against unstemmed words: "negotiaton~"
+# must find "negotiation", whose stem "negoti" is too far from the typo, and "negotia*" must
+# find "negotiations", whose stem "negoti" does not start with "negotia".
+_UNSTEMMED = re.compile(
+    r'(^|[\s(])(?:body:)?(?=[^\s:"()]*(?:[*?][^\s:"()]*|[^\s:"()]~\d*)(?:[\s)]|$))'
+)
 _FIELD_PREFIX = re.compile(r"(?<![\w:])([A-Za-z_]\w*):(?=\S)")
 
 

@@ -16,6 +16,7 @@ NORMALIZER_VERSION whenever a change alters the output, so indexes are rebuilt.
 
 from __future__ import annotations
 
+import bisect
 import re
 import statistics
 import unicodedata
@@ -26,7 +27,7 @@ from functools import cached_property
 from briefreader.core.models import Block, BlockKind, NormalizedText
 from briefreader.core.sentences import sentence_spans
 
-NORMALIZER_VERSION = 2
+NORMALIZER_VERSION = 3
 
 # Paragraphs longer than this (scraped pages that lost their breaks) are split at sentences.
 LONG_PARAGRAPH = 2500
@@ -48,6 +49,7 @@ _LINE_HYPHEN = re.compile(r"([^\W\d_][\w’']*)-\n([^\W\d_][\w’'-]*)")
 _TOC_HEADER = re.compile(r"(?:table of )?contents", re.IGNORECASE)
 _TOC_ENTRY = re.compile(r"(?:[-•*]\s+.*|\d{1,4}|.*(?:\.{3,}|…)\s*\d{1,4})")
 _BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
+_MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!$|>])")  # "\$600" is "$600"
 _MARKDOWN_HEADING = re.compile(r"(#{1,6})\s+(.+?)\s*#*")
 _NUMBERED_HEADING = re.compile(r"(?:[IVXLC]{1,6}|\d{1,2})\.\s+\S.*")
 _ESSAY_END = re.compile(r"\s+BD\s*$")  # the end mark of a Baku Dialogues essay
@@ -247,6 +249,14 @@ class _Joiner:
         )
         return self._rejoin(match.group(1), match.group(2), in_compound=in_compound)
 
+    @cached_property
+    def _sorted_words(self) -> list[str]:
+        return sorted(self.words)
+
+    def _starts_a_word(self, prefix: str) -> bool:
+        i = bisect.bisect_left(self._sorted_words, prefix)
+        return i < len(self._sorted_words) and self._sorted_words[i].startswith(prefix)
+
     def _rejoin(self, first: str, rest: str, *, in_compound: bool = False) -> str:
         """`first-` at a line end, then `rest` (which begins with a word) on the next line."""
         second = _WORD.match(rest)
@@ -256,10 +266,16 @@ class _Joiner:
         if word in ("and", "or", "to"):
             return f"{first}- {rest}"  # "six- and four-lane"
         low = first.lower()
-        if low + word in self.words:
+        head = word.split("-")[0]  # "high-" / "ly-qualified": is "highly" a word?
+        if low + word in self.words or (head != word and low + head in self.words):
             return first + rest
-        keep = in_compound or f"{low}-{word}" in self.words or low in _NUMERALS
-        keep = keep or (low in _COMPOUND_PREFIXES and word in self.words)
+        keep = in_compound or f"{low}-{word}" in self.words
+        keep = keep or (low in _COMPOUND_PREFIXES and head in self.words)
+        # "one-" / "sided" and "four-" / "lane" stay compounds; "ten-" / "dency" is "tendency":
+        # "dency" is no word and the text has words starting "tend"
+        keep = keep or (
+            low in _NUMERALS and (head in self.words or not self._starts_a_word(low + word[:1]))
+        )
         if keep:
             return f"{first}-{rest}"
         return first + rest
@@ -518,6 +534,7 @@ def _flow_drafts(lines: list[str]) -> list[_Draft]:
     units: list[str] = []
     for line in lines:
         s = _BOLD.sub(lambda m: m.group(1) or m.group(2), line.strip())
+        s = _MARKDOWN_ESCAPE.sub(r"\1", s)
         s = re.sub(r"\s{2,}", " ", s)
         if not s or (units and s == units[-1]):
             continue

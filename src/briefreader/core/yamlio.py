@@ -14,11 +14,20 @@ _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 class Mapping(dict):
-    """A YAML mapping that remembers where it and each of its keys were written."""
+    """A YAML mapping that remembers where it and each of its keys were written, and the text
+    of each plain value as written (`tag: no` is the tag "no", not the boolean False)."""
 
     line: int = 0
     column: int = 0
     key_lines: dict[str, tuple[int, int]]
+    raw: dict[str, str]
+
+    def text(self, key: str) -> str | None:
+        """The value of `key` as text, exactly as written; None if absent, null or not text."""
+        value = self.get(key)
+        if value is None or isinstance(value, dict | list):
+            return None
+        return self.raw.get(key, str(value))
 
 
 def load_yaml(text: str, path: Path, error: type[BriefreaderError] = BriefreaderError) -> Any:
@@ -48,7 +57,7 @@ def _construct(node: yaml.Node, path: Path, error: type[BriefreaderError]) -> An
     line, column = node.start_mark.line + 1, node.start_mark.column + 1
     if isinstance(node, yaml.MappingNode):
         result = Mapping()
-        result.line, result.column, result.key_lines = line, column, {}
+        result.line, result.column, result.key_lines, result.raw = line, column, {}, {}
         for key_node, value_node in node.value:
             key = _construct(key_node, path, error)
             where = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
@@ -60,13 +69,17 @@ def _construct(node: yaml.Node, path: Path, error: type[BriefreaderError]) -> An
                 raise error(f"duplicate key {key!r} (first at line {first})", path, *where)
             result[key] = _construct(value_node, path, error)
             result.key_lines[key] = where
+            if isinstance(value_node, yaml.ScalarNode):
+                result.raw[key] = value_node.value
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_construct(child, path, error) for child in node.value]
     if node.tag == "tag:yaml.org,2002:null":
         return None
     if node.tag == "tag:yaml.org,2002:bool":
-        return node.value.lower() in {"true", "yes", "on"}
+        # YAML 1.2: only true and false are booleans; yes, no, on, off are words
+        lowered = node.value.lower()
+        return lowered == "true" if lowered in {"true", "false"} else node.value
     if node.tag == "tag:yaml.org,2002:int":
         try:
             return int(node.value.replace("_", ""), 0)

@@ -171,13 +171,12 @@ class AnnotationActions:
         document = self.view.document
         text = document.text if document is not None and document.id == change.doc_id else None
         try:
-            if target is None and other is not None:
-                self.store.remove_quietly(change.doc_id, other.id, text)
-            elif target is not None:
-                self.store.restore(change.doc_id, target, text)
+            conflict = self.store.apply(change.doc_id, other, target, text)
         except BriefreaderError as exc:
             self.notify(str(exc), severity="error", timeout=15)
             return False
+        if conflict:
+            self.notify(conflict, severity="warning", timeout=15)
         self.refresh_annotations()
         self.annotations_changed()
         return True

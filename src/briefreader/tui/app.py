@@ -60,6 +60,7 @@ class BriefreaderApp(AnnotationActions, App[None]):
         self.search_state = SearchState()
         self.search_index = None  # created by the indexing worker: whoosh loads off-screen
         self.index_ready = False
+        self._indexing = False
         self._cancel = threading.Event()
         self._highlight_query = ""  # the search whose hits are highlighted in the reader
         self._save_timer = None
@@ -95,26 +96,29 @@ class BriefreaderApp(AnnotationActions, App[None]):
     def _reload(self) -> None:
         """Scan the corpus, fill the library and open the last document read."""
         self.corpus = Corpus(self.workspace)
+        library = self.query_one(Library)
         try:
             documents = self.corpus.documents
+            problems = self.corpus.problems
         except WorkspaceError as exc:
-            documents = ()
-            self._empty(f"{exc}")
-        library = self.query_one(Library)
+            documents, problems = (), ()
+            self.notify(str(exc), severity="error", timeout=15)
         library.set_documents(documents)
-        for problem in self.corpus.problems:
+        for problem in problems:
             self.notify(str(problem), severity="warning", timeout=8)
         if not documents:
+            self.index_ready = False
             self._empty(
                 f"No documents in {self.workspace.corpus_dir}.\n\n"
-                "Add .txt or .md files there, then choose Reload in the command palette."
+                "Add .txt or .md files there, then choose Reload corpus in the command "
+                "palette (ctrl+p)."
             )
             self._set_status()
             return
         self.query_one("#empty").display = False
         last = self.state.last_document
         doc_id = last if any(d.id == last for d in documents) else documents[0].id
-        library.select_document(doc_id)
+        self.call_after_refresh(library.select_document, doc_id)  # once the nodes have lines
         self.open_document(doc_id)
         library.focus()
         self._start_indexing()
@@ -207,7 +211,7 @@ class BriefreaderApp(AnnotationActions, App[None]):
             if view.matches:
                 where = f"{view.match_index + 1}/" if view.match_index >= 0 else ""
                 status.append(f"  hit {where}{len(view.matches)}", style="bold")
-        if not self.index_ready:
+        if self._indexing:
             status.append("  · indexing…", style="dim")
         self.query_one("#status", Static).update(status)
 
@@ -215,6 +219,7 @@ class BriefreaderApp(AnnotationActions, App[None]):
 
     def _start_indexing(self, rebuild: bool = False) -> None:
         self.index_ready = False
+        self._indexing = True
         bar = self.query_one("#index-progress", ProgressBar)
         bar.update(total=None, progress=0)
         bar.display = True
@@ -260,11 +265,13 @@ class BriefreaderApp(AnnotationActions, App[None]):
         self.query_one("#index-progress", ProgressBar).update(total=total, progress=done)
 
     def _index_failed(self, message: str) -> None:
+        self._indexing = False
         self.query_one("#index-progress").display = False
         self.notify(f"Search is unavailable: {message}", severity="error", timeout=15)
         self._set_status()
 
     def _index_done(self, report) -> None:
+        self._indexing = False
         self.query_one("#index-progress").display = False
         if report.cancelled:
             return
@@ -283,7 +290,12 @@ class BriefreaderApp(AnnotationActions, App[None]):
         return self.search_index.search(query, limit=limit)
 
     def action_search(self) -> None:
-        screen = SearchScreen(self.search_state, self._search, self.state.queries, self.index_ready)
+        waiting = "The search index is being built; results appear when it is ready…"
+        if not self._indexing and not self.index_ready:
+            waiting = "Search is unavailable: no documents, or the index failed (see messages)."
+        screen = SearchScreen(
+            self.search_state, self._search, self.state.queries, self.index_ready, waiting
+        )
         self.push_screen(screen, self._search_closed)
 
     def _search_closed(self, chosen: Chosen | None) -> None:

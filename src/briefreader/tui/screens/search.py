@@ -77,12 +77,14 @@ class SearchScreen(Screen[Chosen | None]):
         search: Callable[[str, int], SearchResults],
         history: list[str],
         ready: bool,
+        waiting: str = "The search index is being built; results appear when it is ready…",
     ) -> None:
         super().__init__()
         self.state = state
         self._search = search
         self._history = history
         self.ready = ready
+        self._waiting = waiting  # what to say while search is not possible
         self._results: SearchResults | None = None
         self._timer: Timer | None = None
         self._generation = 0  # results of an older query never overwrite a newer one
@@ -101,6 +103,8 @@ class SearchScreen(Screen[Chosen | None]):
         self._start_search(self.state.query)
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        if event.value == self.state.query and self._generation:
+            return  # the input was filled with the kept query: results and selection stay
         self.state.query = event.value
         self.state.highlighted = 0
         if self._timer is not None:
@@ -124,7 +128,7 @@ class SearchScreen(Screen[Chosen | None]):
             self._status("Type to search the whole corpus; ? for the query language.")
             return
         if not self.ready:
-            self._status("The search index is being built; results appear when it is ready…")
+            self._status(self._waiting)
             return
         self._run(query, self._generation)
 
@@ -141,6 +145,8 @@ class SearchScreen(Screen[Chosen | None]):
 
     def _show_error(self, generation: int, message: str) -> None:
         if generation == self._generation:
+            self._results = None  # enter must not open a hit of an earlier query
+            self.query_one("#hits", OptionList).clear_options()
             self._status(message, error=True)
 
     def _show(self, generation: int, results: SearchResults | None) -> None:

@@ -136,6 +136,7 @@ class DocumentView(ScrollView, can_focus=True):
         self._block_lines: list[tuple[int, int]] = []  # first and last line of each block
         self._passage_blocks: list[int] = []  # block index of each passage
         self._laid_out_width = 0
+        self._laid_out_height = 0
         self.matches: list[tuple[int, int]] = []
         self.match_index = -1
         self.marks: list[Mark] = []  # annotations, in reading order
@@ -205,11 +206,13 @@ class DocumentView(ScrollView, can_focus=True):
         width = self._text_width()
         if self.document is None or width == self._laid_out_width:
             return
-        # keep the same text in view: the current passage if it shows, else the top line
+        # keep the same text in view: the current passage if it showed (judged by the old
+        # geometry), else the top line
         anchor = 0
         if self._lines:
-            visible = self.passages and self._is_visible(self.current)
+            visible = self.passages and self._is_visible(self.current, self._laid_out_height)
             anchor = self.passage.start if visible else self._lines[self._top_line()].start
+        self._laid_out_height = self.scrollable_content_region.height
         self._laid_out_width = width
         lines: list[_Line] = []
         block_lines: list[tuple[int, int]] = []
@@ -366,9 +369,10 @@ class DocumentView(ScrollView, can_focus=True):
         first, _ = self._block_lines[self._passage_blocks[index]]
         return index + 1 if first < top and index + 1 < len(self.passages) else index
 
-    def _is_visible(self, index: int) -> bool:
+    def _is_visible(self, index: int, height: int | None = None) -> bool:
         first, last = self._block_lines[self._passage_blocks[index]]
-        top, height = int(self.scroll_y), self.scrollable_content_region.height
+        top = int(self.scroll_y)
+        height = height or self.scrollable_content_region.height
         return last >= top and first < top + height
 
     def _step(self, delta: int) -> None:
@@ -386,13 +390,6 @@ class DocumentView(ScrollView, can_focus=True):
     def action_previous_passage(self) -> None:
         self._step(-1)
 
-    def _section_index(self) -> int:
-        """Index of the section holding the current passage, -1 before the first heading."""
-        passage = self.passage
-        if passage is None or passage.section is None:
-            return -1
-        return passage.section.number - 1
-
     def go_to_section(self, section: Section) -> None:
         number = min(section.first_passage, len(self.passages))
         self.go_to_passage(number, top=True)
@@ -403,30 +400,25 @@ class DocumentView(ScrollView, can_focus=True):
         blocks = self.document.text.blocks if self.document else ()
         return bisect.bisect_left([b.start for b in blocks], start)
 
+    def _section_starting(self, first_passage: int) -> Section:
+        """Of the headings right above one passage (an essay title, then its first section
+        heading), the outermost: jumping there shows them all."""
+        return next(s for s in self.sections if s.first_passage == first_passage)
+
     def action_next_section(self) -> None:
-        index = self._section_index() + 1
-        sections = self.sections
-        # skip sections with no passage of their own (a title straight above a subtitle)
-        while index < len(sections) - 1 and (
-            sections[index].first_passage == sections[index + 1].first_passage
-        ):
-            index += 1
-        if index < len(sections):
-            self.go_to_section(sections[index])
+        number = self.passage.number if self.passage else 0
+        later = [s.first_passage for s in self.sections if s.first_passage > number]
+        if later and min(later) <= len(self.passages):
+            self.go_to_section(self._section_starting(min(later)))
         else:
             self.app.bell()
 
     def action_previous_section(self) -> None:
-        index = self._section_index()
-        passage = self.passage
-        if index >= 0 and passage is not None:
-            section = self.sections[index]
-            if passage.number > section.first_passage:  # first go back to this section's top
-                self.go_to_section(section)
-                return
-            index -= 1
-        if index >= 0:
-            self.go_to_section(self.sections[index])
+        """To the top of this section, or from there to the previous one."""
+        number = self.passage.number if self.passage else 0
+        earlier = [s.first_passage for s in self.sections if s.first_passage < number]
+        if earlier:
+            self.go_to_section(self._section_starting(max(earlier)))
         else:
             self.action_start()
 
