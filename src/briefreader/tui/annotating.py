@@ -13,6 +13,7 @@ from rich.style import Style
 from textual import work
 from textual.binding import Binding
 
+from briefreader.core.anchoring import anchor
 from briefreader.core.annotations import (
     AnnotationStore,
     Placed,
@@ -30,6 +31,7 @@ from briefreader.tui.widgets.library import Library
 
 WIDE = 140  # columns from which the library and the annotation pane show together
 POLL_INTERVAL = 2.0  # seconds between checks for annotation files changed on disk
+RETRY_INTERVAL = 5.0  # seconds between attempts to save changes kept in memory
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class AnnotationActions:
         self._redo: list[Change] = []
         self._stamp: tuple[int, int] | None = None
         self._library_hidden_for_pane = False
+        self.unsaved: list[Change] = []  # changes that could not be written yet, oldest first
         for problem in self.codebook.problems:
             self.notify(str(problem), severity="warning", timeout=10)
         taken = {
@@ -114,8 +117,12 @@ class AnnotationActions:
             self.placed = self.store.place(document.id, document.text)
         except BriefreaderError as exc:
             self.placed = []
-            self.notify(f"{exc}. Tagging this document is off until it is fixed.",
-                        severity="error", timeout=15)  # fmt: skip
+            self.notify(
+                f"{exc}. Your changes to it are kept in memory until it is fixed.",
+                severity="error",
+                timeout=15,
+            )
+        self.placed = self._with_unsaved(document.id, document.text, self.placed)
         self._stamp = self._file_stamp(document.id)
         shown = [
             p for p in self.placed if not self.tag_filter or p.annotation.tag == self.tag_filter
@@ -135,6 +142,46 @@ class AnnotationActions:
         self.query_one(Library).set_counts(
             document.id, Counter(p.annotation.tag for p in self.placed), styles
         )
+
+    def _with_unsaved(self, doc_id: str, text, placed: list[Placed]) -> list[Placed]:
+        """What is on disk, with the changes that could not be saved yet laid over it."""
+        for change in self.unsaved:
+            if change.doc_id != doc_id:
+                continue
+            gone = (change.before or change.after).id
+            placed = [p for p in placed if p.annotation.id != gone]
+            if change.after is not None:
+                placed.append(Placed(change.after, anchor(text.text, change.after.target)))
+        return sorted(placed, key=lambda p: (p.anchor.start < 0, p.anchor.start, p.anchor.end))
+
+    def retry_unsaved(self) -> None:
+        """Try again to save the changes kept in memory, oldest first."""
+        saved = 0
+        while self.unsaved:
+            change = self.unsaved[0]
+            try:
+                self.store.apply(change.doc_id, change.before, change.after)
+            except BriefreaderError:
+                break
+            self.unsaved.pop(0)
+            saved += 1
+        if saved:
+            left = f"; {len(self.unsaved)} still waiting" if self.unsaved else ""
+            self.notify(f"Saved {saved} annotation changes kept in memory{left}", timeout=5)
+            self.refresh_annotations()
+            self.annotations_changed()
+        self.show_unsaved()
+
+    def show_unsaved(self) -> None:
+        """A warning that stays up while changes are only in memory."""
+        warning = self.query_one("#unsaved")
+        count = len(self.unsaved)
+        warning.display = bool(count)
+        if count:
+            warning.update(
+                f"⚠ {count} annotation change{'s' * (count != 1)} NOT saved "
+                "(disk full, read-only or a broken file?): kept in memory, retrying"
+            )
 
     def _file_stamp(self, doc_id: str) -> tuple[int, int] | None:
         try:
@@ -165,18 +212,24 @@ class AnnotationActions:
     # -- changing --------------------------------------------------------------------------
 
     def _apply(self, change: Change, *, undoing: bool = False) -> bool:
-        """Make the file agree with `change.after` (or with `before`, when undoing)."""
+        """Make the file agree with `change.after` (or with `before`, when undoing). A change
+        that cannot be saved is kept in memory, shown, and saved as soon as it can be."""
         target = change.before if undoing else change.after
         other = change.after if undoing else change.before
         document = self.view.document
         text = document.text if document is not None and document.id == change.doc_id else None
-        try:
-            conflict = self.store.apply(change.doc_id, other, target, text)
-        except BriefreaderError as exc:
-            self.notify(str(exc), severity="error", timeout=15)
-            return False
-        if conflict:
-            self.notify(conflict, severity="warning", timeout=15)
+        if self.unsaved:  # keep the order of changes: this one waits behind the others
+            self.unsaved.append(Change(change.doc_id, other, target))
+        else:
+            try:
+                conflict = self.store.apply(change.doc_id, other, target, text)
+            except BriefreaderError as exc:
+                self.unsaved.append(Change(change.doc_id, other, target))
+                self.notify(str(exc), severity="error", timeout=15)
+            else:
+                if conflict:
+                    self.notify(conflict, severity="warning", timeout=15)
+        self.show_unsaved()
         self.refresh_annotations()
         self.annotations_changed()
         return True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import threading
 from collections.abc import Iterable
 
@@ -12,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, ProgressBar, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from briefreader.core.corpus import Corpus, Document
 from briefreader.core.errors import BriefreaderError, ExportError, WorkspaceError
@@ -22,7 +24,13 @@ from briefreader.core.models import Section
 from briefreader.core.state import ReaderState
 from briefreader.core.stats import summarize
 from briefreader.core.workspace import Workspace
-from briefreader.tui.annotating import ANNOTATION_BINDINGS, POLL_INTERVAL, AnnotationActions
+from briefreader.tui.annotating import (
+    ANNOTATION_BINDINGS,
+    POLL_INTERVAL,
+    RETRY_INTERVAL,
+    AnnotationActions,
+)
+from briefreader.tui.screens.confirm import ConfirmScreen
 from briefreader.tui.screens.export import ExportRequest, ExportScreen
 from briefreader.tui.screens.help import HelpScreen
 from briefreader.tui.screens.search import Chosen, SearchScreen, SearchState
@@ -75,6 +83,7 @@ class BriefreaderApp(AnnotationActions, App[None]):
                 yield Static(id="empty")
                 yield Input(placeholder="Find in this document", id="find")
             yield AnnotationList(id="annotations")
+        yield Static(id="unsaved")
         with Horizontal(id="statusbar"):
             yield Static(id="status")
             yield ProgressBar(id="export-progress", show_eta=False)
@@ -92,6 +101,12 @@ class BriefreaderApp(AnnotationActions, App[None]):
         self.query_one(AnnotationList).display = False
         self._reload()
         self.set_interval(POLL_INTERVAL, self.poll_annotation_file)
+        self.set_interval(RETRY_INTERVAL, self.retry_unsaved)
+        self.query_one("#unsaved").display = False
+        loop = asyncio.get_running_loop()
+        for name in ("SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                loop.add_signal_handler(getattr(signal, name), self._terminate)
 
     def _reload(self) -> None:
         """Scan the corpus, fill the library and open the last document read."""
@@ -491,6 +506,34 @@ class BriefreaderApp(AnnotationActions, App[None]):
             return summarize(self.corpus, collection.excerpts, by, tags)
 
         self.push_screen(StatsScreen(summary))
+
+    def _terminate(self) -> None:
+        """SIGTERM or SIGHUP (the terminal closed): save what can be saved, then leave."""
+        self.retry_unsaved()
+        self._save_state()
+        self.exit()
+
+    async def action_quit(self) -> None:
+        if not self.unsaved:
+            self.exit()
+            return
+        count = len(self.unsaved)
+        question = (
+            f"{count} annotation change{'s' * (count != 1)} could not be saved "
+            "(see the warning). Quit and lose them?"
+        )
+
+        def answer(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                self.exit()
+
+        self.push_screen(ConfirmScreen(question, "Quit and lose them", "Keep working"), answer)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Workers here do not end the app when they fail: say what failed instead."""
+        if event.state == WorkerState.ERROR:
+            what = event.worker.name or "a background task"
+            self.notify(f"{what} failed: {event.worker.error}", severity="error", timeout=15)
 
     def on_unmount(self) -> None:
         self._cancel.set()
