@@ -229,7 +229,7 @@ def _print_results(results: SearchResults) -> None:
         err.print(f"No passage matches {results.query!r}.")
         return
     for rank, hit in enumerate(results.hits, 1):
-        out.print(hit_text(rank, hit, doc_ref=True))
+        out.print(hit_text(rank, hit))
     shown = len(results.hits)
     more = f"; showing the best {shown} (use --limit)" if results.total > shown else ""
     matches = "1 passage matches" if results.total == 1 else f"{results.total} passages match"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rich.console import Group
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -11,20 +13,34 @@ from briefreader.core.stats import Summary
 SNIPPET_INDENT = 5
 
 
-def hit_text(rank: int, hit: Hit, *, doc_ref: bool = False) -> Text:
-    """Two parts: `rank  title › section  ¶N`, then the snippet with its matches marked."""
-    text = Text(f"{rank:>3}  ", style="dim")
-    text.append(hit.title, style="bold")
+def _heading(rank: int, hit: Hit, where: str) -> Text:
+    """`rank  title › section  where`."""
+    heading = Text(f"{rank:>3}  ", style="dim")
+    heading.append(hit.title, style="bold")
     if hit.section:
-        text.append(f" › {hit.section}")
-    if doc_ref:
-        text.append(f"  {hit.doc_id}#{hit.passage}  {hit.score:.2f}\n", style="dim")
-    else:
-        text.append(f"  ¶{hit.passage}\n", style="dim")
-    snippet = Text(" " * SNIPPET_INDENT + hit.snippet.text)
+        heading.append(f" › {hit.section}")
+    heading.append(f"  {where}", style="dim")
+    return heading
+
+
+def snippet_text(hit: Hit) -> Text:
+    snippet = Text(hit.snippet.text)
     for start, end in hit.snippet.matches:
-        snippet.stylize("bold reverse", start + SNIPPET_INDENT, end + SNIPPET_INDENT)
-    return text + snippet
+        snippet.stylize("bold reverse", start, end)
+    return snippet
+
+
+def hit_text(rank: int, hit: Hit) -> Text:
+    """A hit for the terminal, which wraps long lines itself: the heading with the
+    `doc#passage` reference and score, then the snippet, indented on its first line."""
+    where = f"{hit.doc_id}#{hit.passage}  {hit.score:.2f}"
+    return _heading(rank, hit, where) + Text("\n" + " " * SNIPPET_INDENT) + snippet_text(hit)
+
+
+def hit_block(rank: int, hit: Hit) -> Group:
+    """A hit for a widget that wraps: the snippet indented on every line."""
+    snippet = Padding(snippet_text(hit), (0, 0, 0, SNIPPET_INDENT))
+    return Group(_heading(rank, hit, f"¶{hit.passage}"), snippet)
 
 
 BAR_WIDTH = 24

@@ -192,11 +192,6 @@ def test_cp1252_document_is_decoded(workspace):
     assert "UTF-8" in warnings[0].message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a long French cp1252/latin-1 text is 'detected' as cp775 and shown as "
-    "mojibake ('prķsident') instead of being decoded right or refused",
-)
 @pytest.mark.parametrize("encoding", ["cp1252", "latin-1"])
 def test_french_cp1252_document_is_read_right_or_refused(workspace, encoding):
     add(workspace, "french.txt", (FRENCH * 10).encode(encoding))
@@ -209,10 +204,6 @@ def test_french_cp1252_document_is_read_right_or_refused(workspace, encoding):
     assert "président a déclaré" in document.text.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a short latin-1 note is 'detected' as cp1250 and read as 'Genčve'",
-)
 def test_short_latin1_note_is_read_right_or_refused(workspace):
     add(workspace, "note.txt", "Notes on the café meeting in Genève.\n".encode("latin-1"))
     try:
@@ -233,11 +224,6 @@ def test_undecidable_bytes_are_refused_naming_the_file(workspace):
     assert "UTF-8" in str(caught.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a truncated UTF-16 file (BOM, odd length) raises UnicodeDecodeError "
-    "from decode() instead of DocumentError",
-)
 def test_truncated_utf16_file_is_refused_not_a_crash(workspace):
     data = codecs.BOM_UTF16_LE + "Peace talks".encode("utf-16-le")[:-1]
     path = add(workspace, "truncated.txt", data)
@@ -366,11 +352,7 @@ def test_malformed_catalog_is_reported_with_file_and_line(workspace):
 def test_duplicate_key_in_catalog_is_an_error_at_its_line(workspace):
     path = write_catalog(
         workspace,
-        "documents:\n"
-        f"  {TATIKYAN}:\n"
-        "    title: First\n"
-        f"  {TATIKYAN}:\n"
-        "    title: Second\n",
+        f"documents:\n  {TATIKYAN}:\n    title: First\n  {TATIKYAN}:\n    title: Second\n",
     )
     problems = [p for p in Corpus(workspace).problems if p.path == path]
     assert len(problems) == 1

@@ -49,11 +49,11 @@ ANNOTATION_BINDINGS = [
     Binding("d", "toggle_tag('disputed')", "Disputed"),
     Binding("r", "toggle_tag('rhetorical')", "Rhetorical"),
     *(Binding(str(n), f"codebook_tag({n})", f"Tag {n}", show=False) for n in range(1, 10)),
-    Binding("m", "note", "Note"),
+    Binding("m", "note", "Note", show=False),
     Binding("x", "delete_annotation", "Delete", show=False),
     Binding("u", "undo", "Undo", show=False),
     Binding("ctrl+r", "redo", "Redo", show=False),
-    Binding("a", "toggle_annotations", "Annotations"),
+    Binding("a", "toggle_annotations", "Annotations", show=False),
     Binding("t", "filter_tag", "Filter", show=False),
 ]
 

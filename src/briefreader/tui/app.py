@@ -48,9 +48,9 @@ class BriefreaderApp(AnnotationActions, App[None]):
 
     BINDINGS = [
         Binding("slash", "search", "Search"),
-        Binding("ctrl+f", "find", "Find"),
-        Binding("o", "open_document", "Open"),
-        Binding("ctrl+b", "toggle_library", "Library"),
+        Binding("ctrl+f", "find", "Find", show=False),
+        Binding("o", "open_document", "Open", show=False),
+        Binding("ctrl+b", "toggle_library", "Library", show=False),
         Binding("escape", "back", "Back", show=False),
         Binding("e", "export", "Export", show=False),
         Binding("S", "stats", "Stats", show=False),
@@ -97,6 +97,7 @@ class BriefreaderApp(AnnotationActions, App[None]):
     def on_mount(self) -> None:
         self.sub_title = str(self.workspace.root)
         self.query_one("#export-progress").display = False
+        self.query_one("#index-progress").display = False  # until indexing starts
         self.setup_annotations()
         self.query_one(AnnotationList).display = False
         self._reload()
@@ -216,6 +217,8 @@ class BriefreaderApp(AnnotationActions, App[None]):
             self.notify(f"cannot save the reading position: {exc}", severity="warning")
 
     def _set_status(self) -> None:
+        if not self.query(DocumentView):  # a late message while the app shuts down
+            return
         view = self.view
         status = Text()
         if view.document is not None and view.passage is not None:

@@ -13,6 +13,17 @@ from textual.widgets import Static
 
 KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (
+        "Everywhere",
+        (
+            ("o", "open a document by (fuzzy) title"),
+            ("tab / shift+tab", "move between panes"),
+            ("ctrl+b", "show / hide the library"),
+            ("ctrl+p", "command palette: every action, sections, themes"),
+            ("?", "this help"),
+            ("q", "quit"),
+        ),
+    ),
+    (
         "Reading",
         (
             ("j / ↓, k / ↑", "next / previous passage"),
@@ -48,17 +59,6 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("a", "show / hide the annotation pane (enter jumps to one)"),
             ("} / {", "next / previous annotation"),
             ("t", "show only one tag; press again for the next, then all"),
-        ),
-    ),
-    (
-        "Everywhere",
-        (
-            ("o", "open a document by (fuzzy) title"),
-            ("tab / shift+tab", "move between panes"),
-            ("ctrl+b", "show / hide the library"),
-            ("ctrl+p", "command palette: every action, sections, themes"),
-            ("?", "this help"),
-            ("q", "quit"),
         ),
     ),
 )

@@ -18,7 +18,7 @@ from textual.worker import get_current_worker
 
 from briefreader.core.errors import BriefreaderError
 from briefreader.core.models import Hit, SearchResults
-from briefreader.rendering import hit_text
+from briefreader.rendering import hit_block
 
 DEBOUNCE = 0.12  # seconds of quiet typing before a search starts
 LIMIT = 100
@@ -157,7 +157,7 @@ class SearchScreen(Screen[Chosen | None]):
         hits.clear_options()
         if results is None:
             return
-        hits.add_options(Option(hit_text(rank, hit)) for rank, hit in enumerate(results.hits, 1))
+        hits.add_options(Option(hit_block(rank, hit)) for rank, hit in enumerate(results.hits, 1))
         if results.hits:
             hits.highlighted = min(self.state.highlighted, len(results.hits) - 1)
         shown = len(results.hits)

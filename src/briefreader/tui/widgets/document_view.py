@@ -88,7 +88,7 @@ class DocumentView(ScrollView, can_focus=True):
     BINDINGS = [
         Binding("j,down", "next_passage", "Next ¶", key_display="j"),
         Binding("k,up", "previous_passage", "Prev ¶", key_display="k", show=False),
-        Binding("J,right_square_bracket", "next_section", "Next section", key_display="J"),
+        Binding("J,right_square_bracket", "next_section", "Next section", show=False),
         Binding("K,left_square_bracket", "previous_section", "Prev section", show=False),
         Binding("g,home", "start", "Start", show=False),
         Binding("G,end", "end", "End", show=False),
@@ -98,7 +98,7 @@ class DocumentView(ScrollView, can_focus=True):
         Binding("N", "previous_match", "Prev hit", show=False),
         Binding("right_curly_bracket", "next_mark", "Next annotation", show=False),
         Binding("left_curly_bracket", "previous_mark", "Prev annotation", show=False),
-        Binding("v", "select", "Select"),
+        Binding("v", "select", "Select", show=False),
         Binding("full_stop", "select_sentence(1)", "Next sentence", show=False),
         Binding("comma", "select_sentence(-1)", "Prev sentence", show=False),
         Binding("greater_than_sign", "grow(1)", "Grow selection", show=False),
@@ -171,7 +171,7 @@ class DocumentView(ScrollView, can_focus=True):
         self._laid_out_width = 0
         self._lines = []
         self._layout()
-        self.scroll_to(y=0, animate=False, immediate=True)
+        self.scroll_to(y=0, animate=False, immediate=True, force=True)
         self.go_to_passage(passage, top=True)
         # the first layout may come before the widget has its size: reveal again after it
         self.call_after_refresh(self._reveal, top=True)
@@ -227,7 +227,9 @@ class DocumentView(ScrollView, can_focus=True):
         self.virtual_size = Size(self._text_width() + GUTTER, len(lines))
         if anchor:
             line = max(0, self._line_of(anchor) - 1)
-            self.call_after_refresh(self.scroll_to, y=line, animate=False, immediate=True)
+            self.call_after_refresh(
+                self.scroll_to, y=line, animate=False, immediate=True, force=True
+            )
 
     def on_resize(self) -> None:
         self._layout()
@@ -359,7 +361,7 @@ class DocumentView(ScrollView, can_focus=True):
                     block = self._passage_blocks[self.current] - 1
                     if self.document and self.document.text.blocks[block].kind == "heading":
                         target = self._block_lines[block][0] - 1
-            self.scroll_to(y=max(0, target), animate=False, immediate=True)
+            self.scroll_to(y=max(0, target), animate=False, immediate=True, force=True)
 
     def _first_visible_passage(self) -> int:
         top = self._top_line()
@@ -394,7 +396,7 @@ class DocumentView(ScrollView, can_focus=True):
         number = min(section.first_passage, len(self.passages))
         self.go_to_passage(number, top=True)
         line = self._block_lines[self._block_index(section.start)][0]
-        self.scroll_to(y=max(0, line - 1), animate=False, immediate=True)
+        self.scroll_to(y=max(0, line - 1), animate=False, immediate=True, force=True)
 
     def _block_index(self, start: int) -> int:
         blocks = self.document.text.blocks if self.document else ()
@@ -424,11 +426,11 @@ class DocumentView(ScrollView, can_focus=True):
 
     def action_start(self) -> None:
         self.go_to_passage(1)
-        self.scroll_to(y=0, animate=False, immediate=True)
+        self.scroll_to(y=0, animate=False, immediate=True, force=True)
 
     def action_end(self) -> None:
         self.go_to_passage(len(self.passages))
-        self.scroll_end(animate=False, immediate=True)
+        self.scroll_end(animate=False, immediate=True, force=True)
 
     def _page(self, direction: int) -> None:
         height = self.scrollable_content_region.height
@@ -573,7 +575,7 @@ class DocumentView(ScrollView, can_focus=True):
         line = self._line_of(mark.start)
         top, height = int(self.scroll_y), self.scrollable_content_region.height
         if not top <= line < top + height:
-            self.scroll_to(y=max(0, line - height // 3), animate=False, immediate=True)
+            self.scroll_to(y=max(0, line - height // 3), animate=False, immediate=True, force=True)
 
     def action_next_mark(self) -> None:
         self._move_mark(True)
@@ -592,7 +594,7 @@ class DocumentView(ScrollView, can_focus=True):
         line = self._line_of(start)
         top, height = int(self.scroll_y), self.scrollable_content_region.height
         if not top <= line < top + height:
-            self.scroll_to(y=max(0, line - height // 3), animate=False, immediate=True)
+            self.scroll_to(y=max(0, line - height // 3), animate=False, immediate=True, force=True)
         self.refresh()
         self.post_message(self.MatchChanged(index, len(self.matches)))
 

@@ -14,6 +14,8 @@ from textual.widgets.tree import TreeNode
 
 from briefreader.core.models import DocumentInfo, Section
 
+TITLE_CHARS = 24
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -66,7 +68,11 @@ class Library(Tree[Entry]):
 
     @staticmethod
     def _label(info: DocumentInfo) -> Text:
-        label = Text(info.title)
+        # short enough that the date and the tag counts after it stay in view
+        title = (
+            info.title if len(info.title) <= TITLE_CHARS else info.title[: TITLE_CHARS - 1] + "…"
+        )
+        label = Text(title)
         if info.date:
             label.append(f"  {info.date_label}", style="dim")
         return label

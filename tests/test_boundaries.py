@@ -1,0 +1,56 @@
+"""The core never pulls in the UI: checked by importing it in a fresh interpreter, and by
+import-linter's contract in pyproject.toml (DESIGN.md: "Shape of the code")."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+IMPORT_THE_CORE = """
+import importlib, json, pkgutil, sys
+import briefreader.core as core
+names = sorted(m.name for m in pkgutil.walk_packages(core.__path__, "briefreader.core."))
+for name in names:
+    importlib.import_module(name)
+print(json.dumps({
+    "modules": names,
+    "loaded": sorted(m for m in sys.modules if m.split(".")[0] in ("textual", "click")
+                     or m.startswith(("briefreader.tui", "briefreader.cli"))),
+}))
+"""
+
+
+def test_importing_the_whole_core_loads_no_ui():
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORT_THE_CORE],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    for module in ("corpus", "normalize", "index", "workspace", "catalog", "models", "errors"):
+        assert f"briefreader.core.{module}" in report["modules"]
+    assert report["loaded"] == []
+
+
+def test_import_linter_contract_holds():
+    lint_imports = shutil.which("lint-imports", path=os.path.dirname(sys.executable))
+    lint_imports = lint_imports or shutil.which("lint-imports")
+    assert lint_imports, "import-linter is missing: pip install -e '.[test]'"
+    result = subprocess.run(
+        [lint_imports, "--no-cache"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "KEPT" in result.stdout or "kept" in result.stdout
