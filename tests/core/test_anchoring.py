@@ -417,11 +417,6 @@ BULLETIN = (
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the sentence before an unchanged annotated sentence deleted: it occurs "
-    "once, its suffix agrees, but it 'needs review' (since 6455c02 both neighbours must agree)",
-)
 def test_deleting_the_sentence_before_an_annotation_keeps_it_anchored():
     target = target_of(NEIGHBOURS, SENTENCE)
     edited = NEIGHBOURS.replace(PREVIOUS, "")
@@ -430,12 +425,6 @@ def test_deleting_the_sentence_before_an_annotation_keeps_it_anchored():
     assert result.start == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a paragraph deleted above an unchanged annotated sentence in a list of "
-    "parallel sentences makes it 'needs review': _still_there() looks for look-alikes at the "
-    "old offset, which after the shift holds the next parallel sentence",
-)
 def test_deleting_a_paragraph_above_a_list_of_parallel_sentences_keeps_them_anchored():
     target = target_of(BULLETIN, SHUSHA)
     edited = BULLETIN.replace(INTRO, "")
@@ -445,11 +434,6 @@ def test_deleting_a_paragraph_above_a_list_of_parallel_sentences_keeps_them_anch
     assert result.start == target.start - len(INTRO)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: unchanged quotes next to an edit, or among look-alikes, end up 'needs "
-    "review' (see the two tests above)",
-)
 @PROPERTY
 @example(doc=(NEIGHBOURS, target_of(NEIGHBOURS, SENTENCE)), edits=(True, [(0, 25, "")]))
 @example(doc=(BULLETIN, target_of(BULLETIN, SHUSHA)), edits=(True, [(7, len(INTRO), "")]))
@@ -510,12 +494,6 @@ PARALLEL = (
 PARALLEL_QUOTE = "Army village border talks road ministry report peace corridor treaty."
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a sentence in a list of sentences that differ by one word, its first words "
-    "deleted, is RELOCATED onto the next sentence: _still_there() ignores candidates within "
-    "one quote length of the old place, and the neighbours of parallel sentences agree",
-)
 @PROPERTY
 @example(  # the sentence deleted: the next one inherits its prefix (hypothesis/client#7571)
     doc=(DAILY, target_of(DAILY, LACHIN)),

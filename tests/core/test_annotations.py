@@ -140,17 +140,11 @@ def test_a_multi_line_note_is_written_as_a_block_scalar(store):
     note = "Casualty figure differs from the OSCE report.\nSee: page 4, table 2\n\n- and a list"
     store.add(DOC, annotation("a1", note=note))
     raw = store.path_for(DOC).read_text()
-    assert "  note: |\n    Casualty figure differs from the OSCE report.\n" in raw
+    assert "  note: |-\n    Casualty figure differs from the OSCE report.\n" in raw
     assert "    See: page 4, table 2\n\n    - and a list\n" in raw
     assert store.load(DOC).annotations[0].note.rstrip("\n") == note
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a multi-line note gains a trailing newline on disk ('|' keeps one) and reads "
-    "back different from what was saved; the reader then sees a changed note (`m`, ctrl+s "
-    "without an edit stamps `updated` and adds an undo step)",
-)
 def test_a_multi_line_note_reads_back_exactly_as_saved(store):
     note = "first line\nsecond line"
     store.add(DOC, annotation("a1", note=note))
@@ -476,15 +470,7 @@ PREFIX_A_LIST = (
 )
 CASES = [
     *(pytest.param(*case, id=name) for name, case in MALFORMED.items()),
-    pytest.param(
-        *PREFIX_A_LIST,
-        id="prefix a list",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="BUG: a prefix (or suffix) that is a list is read as '' without a word "
-            "(Mapping.text gives None), and the next save replaces it with ''",
-        ),
-    ),
+    pytest.param(*PREFIX_A_LIST, id="prefix a list"),
 ]
 
 
@@ -516,11 +502,6 @@ def test_a_malformed_file_is_never_overwritten(store, content, line, fragment):
         assert path.read_bytes() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an annotation item that is not a mapping (`- just text`) is reported "
-    "without a line number",
-)
 def test_an_annotation_that_is_not_a_mapping_is_reported_with_its_line(store):
     path = write(store, DOC, "document: memo.txt\nannotations:\n" + GOOD_ITEM + "- just text\n")
     with pytest.raises(AnnotationError, match="must be a mapping") as caught:

@@ -66,15 +66,6 @@ def tui_workspace(tui_indexed_root: Path, tmp_path: Path) -> Workspace:
 
 
 @pytest.fixture
-def tui_bare_workspace(tmp_path: Path) -> Workspace:
-    """A copy of the bundled corpus with no index (the app builds it on start)."""
-    root = tmp_path / "bare"
-    root.mkdir()
-    shutil.copytree(BUNDLED_CORPUS, root / "corpus")
-    return Workspace(root.resolve())
-
-
-@pytest.fixture
 def tui_empty_workspace(tmp_path: Path) -> Workspace:
     root = tmp_path / "empty"
     (root / "corpus").mkdir(parents=True)
@@ -113,8 +104,15 @@ async def started(pilot: Pilot, *, index: bool = True) -> None:
 def screen_text(app: BriefreaderApp) -> str:
     """The whole terminal as plain text, as a user would see it."""
     width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), record=True,
-                      force_terminal=True, color_system="truecolor", legacy_windows=False)  # fmt: skip
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        record=True,
+        force_terminal=True,
+        color_system="truecolor",
+        legacy_windows=False,
+    )
     console.print(
         app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
     )

@@ -59,10 +59,17 @@ def _similarity(a: str, b: str) -> float:
 
 
 def _sides(text: str, start: int, end: int, prefix: str, suffix: str) -> tuple[float, float]:
-    """How well the text before and after [start, end) agrees with the stored context."""
-    before = text[max(0, start - len(prefix)) : start]
-    after = text[end : end + len(suffix)]
-    return _similarity(before, prefix), _similarity(after, suffix)
+    """How well the text before and after [start, end) agrees with the stored context. An
+    empty stored side means the quote began (or ended) the text: it agrees only where the
+    candidate does too."""
+    if prefix:
+        before = _similarity(text[max(0, start - len(prefix)) : start], prefix)
+    else:
+        before = float(start == 0)
+    after = (
+        _similarity(text[end : end + len(suffix)], suffix) if suffix else float(end == len(text))
+    )
+    return before, after
 
 
 def anchor(text: str, target: Target) -> Anchor:
@@ -82,8 +89,8 @@ def anchor(text: str, target: Target) -> Anchor:
 
 
 def _agrees(sides: tuple[float, float]) -> bool:
-    """A quote moves only where *both* neighbours still agree: agreeing on one side is what a
-    look-alike next to the deleted original does (hypothesis/client#7571)."""
+    """A quote moves to inexact text only where *both* neighbours still agree: agreeing on
+    one side is what a look-alike next to the deleted original does (hypothesis/client#7571)."""
     return min(sides) >= 0.5
 
 
@@ -106,18 +113,24 @@ def _exact(text: str, quote: str, prefix: str, suffix: str, old: int) -> Anchor 
     )
     best, at = scored[-1]
     runner_up = scored[-2][0] if len(scored) > 1 else 0.0
-    agrees = _agrees(_sides(text, at, at + len(quote), prefix, suffix))
-    if agrees and best - runner_up >= MARGIN and not _still_there(text, quote, old, at):
-        return Anchor(AnchorState.ANCHORED, at, at + len(quote), best)
-    return Anchor(AnchorState.REVIEW, at, at + len(quote), best)
+    sides = _sides(text, at, at + len(quote), prefix, suffix)
+    # the same words with one neighbour intact (the text before or after was edited) is
+    # the same place, unless the original still stands, edited, where the quote was
+    confident = (
+        best - runner_up >= MARGIN
+        and sum(sides) / 2 >= 0.5
+        and (max(sides) >= 0.9 or not _still_there(text, quote, old, at))
+    )
+    state = AnchorState.ANCHORED if confident else AnchorState.REVIEW
+    return Anchor(state, at, at + len(quote), best)
 
 
 def _still_there(text: str, quote: str, old: int, found: int) -> bool:
     """Whether text much like the quote still stands where the quote was, apart from the
-    candidate found elsewhere: the original was edited, and the candidate is a look-alike
-    that would misplace the annotation (hypothesis/client#7571)."""
+    candidate found: the original was edited, and the candidate may be a look-alike that
+    would misplace the annotation (hypothesis/client#7571)."""
     length = len(quote)
-    if abs(found - old) <= length or len(quote) < MIN_FUZZY_QUOTE:
+    if length < MIN_FUZZY_QUOTE:
         return False
     masked = text[:found] + "\0" * length + text[found + length :]
     window = masked[max(0, old - length) : old + 2 * length]

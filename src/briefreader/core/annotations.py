@@ -26,7 +26,7 @@ from briefreader.core.atomic import write_atomic
 from briefreader.core.errors import AnnotationError, Problem
 from briefreader.core.models import Annotation, NormalizedText, Target
 from briefreader.core.workspace import Workspace
-from briefreader.core.yamlio import Mapping, dump_yaml, load_yaml, location
+from briefreader.core.yamlio import Mapping, Sequence, dump_yaml, load_yaml, location
 
 SUFFIX = ".yaml"
 LOCK_TIMEOUT = 5.0
@@ -347,9 +347,11 @@ def parse(text: str, path: Path, doc_id: str) -> AnnotationFile:
     extra = {k: v for k, v in data.items() if k not in ("document", "annotations")}
     result = AnnotationFile(str(data.get("document") or doc_id), extra=extra)
     seen: dict[str, int | None] = {}
-    for item in items:
+    for number, item in enumerate(items):
+        line, column = items.lines[number] if isinstance(items, Sequence) else (None, None)
+        if not isinstance(item, Mapping):
+            raise AnnotationError("each annotation must be a mapping of keys", path, line, column)
         annotation = _annotation(item, path)
-        line, _ = location(item)
         if annotation.id in seen:
             raise AnnotationError(
                 f"duplicate annotation id {annotation.id} (first at line {seen[annotation.id]})",
@@ -361,10 +363,7 @@ def parse(text: str, path: Path, doc_id: str) -> AnnotationFile:
     return result
 
 
-def _annotation(item: object, path: Path) -> Annotation:
-    if not isinstance(item, Mapping):
-        raise AnnotationError("each annotation must be a mapping of keys", path)
-
+def _annotation(item: Mapping, path: Path) -> Annotation:
     def fail(message: str, key: str | None = None) -> AnnotationError:
         return AnnotationError(message, path, *location(item, key))
 
@@ -392,6 +391,9 @@ def _annotation(item: object, path: Path) -> Annotation:
         offsets.append(value)
     if offsets[1] < offsets[0]:
         raise AnnotationError("target 'end' is before 'start'", path, *location(target, "end"))
+    for key in ("prefix", "suffix"):
+        if target.get(key) is not None and target.text(key) is None:
+            raise AnnotationError(f"target {key!r} must be text", path, *location(target, key))
     prefix, suffix = target.text("prefix") or "", target.text("suffix") or ""
     unknown = [(k, v) for k, v in item.items() if k not in _KEYS]
     unknown += [(f"target.{k}", v) for k, v in target.items() if k not in _TARGET_KEYS]
@@ -413,7 +415,7 @@ def render(contents: AnnotationFile) -> str:
     for a in sorted(contents.annotations, key=lambda a: (a.target.start, a.target.end, a.id)):
         item: dict[str, object] = {"id": a.id, "tag": a.tag}
         if a.note:
-            item["note"] = a.note if "\n" not in a.note else a.note.rstrip("\n") + "\n"
+            item["note"] = a.note
         item |= {"annotator": a.annotator, "created": a.created, "updated": a.updated}
         target: dict[str, object] = {
             "quote": a.target.quote,

@@ -416,8 +416,11 @@ class SearchIndex:
                     self.directory,
                 ) from None
             self._searcher = self._ix.searcher()
-        else:
-            self._searcher = self._searcher.refresh()  # the old one is closed by refresh
+        elif not self._searcher.up_to_date():
+            # a fresh searcher, not refresh(): refresh reuses segment readers and can keep
+            # their old deletions, so a re-indexed passage would show twice
+            self._searcher.close()
+            self._searcher = self._ix.searcher()
         return self._searcher
 
     def parse(self, text: str) -> Query:

@@ -13,6 +13,12 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
+class Sequence(list):
+    """A YAML sequence that remembers where each of its items was written."""
+
+    lines: list[tuple[int, int]]
+
+
 class Mapping(dict):
     """A YAML mapping that remembers where it and each of its keys were written, and the text
     of each plain value as written (`tag: no` is the tag "no", not the boolean False)."""
@@ -73,7 +79,9 @@ def _construct(node: yaml.Node, path: Path, error: type[BriefreaderError]) -> An
                 result.raw[key] = value_node.value
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_construct(child, path, error) for child in node.value]
+        items = Sequence(_construct(child, path, error) for child in node.value)
+        items.lines = [(c.start_mark.line + 1, c.start_mark.column + 1) for c in node.value]
+        return items
     if node.tag == "tag:yaml.org,2002:null":
         return None
     if node.tag == "tag:yaml.org,2002:bool":
@@ -109,8 +117,9 @@ class _BlockDumper(_Dumper):
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    # Multi-line notes read best as literal blocks, as a person would write them.
-    style = "|" if "\n" in value and value == value.strip() + "\n" * value.endswith("\n") else None
+    # Multi-line notes read best as literal blocks, as a person would write them; the
+    # emitter falls back to quotes for text a block cannot hold exactly.
+    style = "|" if "\n" in value and not value[0].isspace() else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
