@@ -228,10 +228,8 @@ def test_two_equally_good_fuzzy_candidates_need_review():
     text = f"{INTRO}\n\nReports said {quote} yesterday.\n\n{FILLER}"
     target = target_of(text, quote)
     # the original is gone; two edited copies, equally close to it, with the same context
-    edited = (
-        f"{INTRO}\n\nReports said the convoy crossed the border checkpoint at 1 pm yesterday."
-        f"\n\n{FILLER}\n\nReports said the convoy crossed the border checkpoint at 1 pm yesterday."
-    )
+    copy = "Reports said the convoy crossed the border checkpoint at 1 pm yesterday."
+    edited = f"{INTRO}\n\n{copy}\n\n{FILLER}\n\n{INTRO}\n\n{copy}\n\n{FILLER}"
     result = anchor(edited, target)
     assert result.state is REVIEW, result
     assert not result.placed

@@ -17,10 +17,12 @@ from briefreader.core.models import Target
 
 CONTEXT = 32  # characters of prefix and suffix stored with a quote
 MIN_FUZZY_QUOTE = 16  # shorter quotes match too much by chance to be moved fuzzily
+SHORT_QUOTE = 40  # below this, a fuzzy match must be closer the shorter the quote
 FUZZY_ACCEPT = 75.0  # rapidfuzz partial-ratio score (0-100) to relocate
 FUZZY_REVIEW = 60.0  # ... to offer a candidate for review
 MARGIN = 0.15  # how far the best exact occurrence must beat the runner-up (score 0-1)
-FUZZY_MARGIN = 5.0  # ... and the best fuzzy candidate (score 0-100)
+FUZZY_MARGIN = 5.0  # ... and the best fuzzy candidate (points of 0-100, similarity and context)
+FUZZY_CANDIDATES = 5  # inexact candidates compared before one is trusted
 
 
 class AnchorState(StrEnum):
@@ -89,9 +91,10 @@ def anchor(text: str, target: Target) -> Anchor:
 
 
 def _agrees(sides: tuple[float, float]) -> bool:
-    """A quote moves to inexact text only where *both* neighbours still agree: agreeing on
-    one side is what a look-alike next to the deleted original does (hypothesis/client#7571)."""
-    return min(sides) >= 0.5
+    """A quote moves to inexact text only where both neighbours still agree, one of them
+    closely: agreeing loosely, or on one side only, is what look-alikes around a damaged
+    original do (hypothesis/client#7571)."""
+    return min(sides) >= 0.75 and max(sides) >= 0.9
 
 
 def _exact(text: str, quote: str, prefix: str, suffix: str, old: int) -> Anchor | None:
@@ -126,9 +129,10 @@ def _exact(text: str, quote: str, prefix: str, suffix: str, old: int) -> Anchor 
 
 
 def _still_there(text: str, quote: str, old: int, found: int) -> bool:
-    """Whether text much like the quote still stands where the quote was, apart from the
-    candidate found: the original was edited, and the candidate may be a look-alike that
-    would misplace the annotation (hypothesis/client#7571)."""
+    """Whether the original still stands, damaged, where the quote was, apart from the
+    candidate found: text much like the quote is there, or the quote's own neighbours are,
+    with what is left of it between them. The candidate is then a look-alike, and moving
+    the annotation onto it would misplace it (hypothesis/client#7571)."""
     length = len(quote)
     if length < MIN_FUZZY_QUOTE:
         return False
@@ -137,22 +141,75 @@ def _still_there(text: str, quote: str, old: int, found: int) -> bool:
     return fuzz.partial_ratio(quote, window) >= FUZZY_REVIEW
 
 
+def _neighbours_still_there(
+    text: str, prefix: str, suffix: str, old: int, length: int, start: int, end: int
+) -> bool:
+    """Whether the stored prefix or suffix still stands around the old place, away from the
+    candidate [start, end): the quote was damaged in place, not moved."""
+    if len(suffix) >= 8:
+        at = text.find(suffix, max(0, old - length), old + length + len(suffix))
+        if at >= 0 and at != end:
+            return True
+    if len(prefix) >= 8:
+        at = text.find(prefix, max(0, old - len(prefix) - length), old + len(prefix) + length)
+        if at >= 0 and at + len(prefix) != start:
+            return True
+    return False
+
+
+def _snap(text: str, start: int, end: int, prefix: str, suffix: str) -> tuple[int, int]:
+    """Fit a fuzzy match's edges to the stored context: the matcher compares windows as long
+    as the quote, so a quote that grew or shrank comes back cut short or overlong."""
+    slack = 12
+    if len(prefix) >= 6:
+        at = text.rfind(prefix[-6:], max(0, start - slack - 6), start + slack)
+        if at >= 0:
+            start = at + 6
+    if len(suffix) >= 6:
+        at = text.find(suffix[:6], max(start, end - slack), end + slack)
+        if at >= 0:
+            end = at
+    return start, end
+
+
+def _accept_score(length: int) -> float:
+    """FUZZY_ACCEPT for quotes of SHORT_QUOTE characters and more; up to 90 for the shortest:
+    a few changed letters in a short quote are enough for chance look-alikes."""
+    shortfall = max(0, SHORT_QUOTE - length) / (SHORT_QUOTE - MIN_FUZZY_QUOTE)
+    return FUZZY_ACCEPT + shortfall * (90.0 - FUZZY_ACCEPT)
+
+
 def _fuzzy(text: str, quote: str, prefix: str, suffix: str, old: int) -> Anchor:
+    """The best inexact match, applied only if it clearly beats every other candidate on
+    similarity and context together, with both neighbours agreeing."""
     if len(quote) < MIN_FUZZY_QUOTE:
         return ORPHAN
-    best = fuzz.partial_ratio_alignment(quote, text, score_cutoff=FUZZY_REVIEW)
-    if best is None:
+    candidates = []  # (combined score, similarity, start, end, sides)
+    masked = text
+    for _ in range(FUZZY_CANDIDATES):
+        found = fuzz.partial_ratio_alignment(quote, masked, score_cutoff=FUZZY_REVIEW)
+        if found is None:
+            break
+        start, end = _snap(text, found.dest_start, found.dest_end, prefix, suffix)
+        sides = _sides(text, start, end, prefix, suffix)
+        combined = 0.7 * found.score / 100 + 0.3 * sum(sides) / 2
+        candidates.append((combined, found.score, start, end, sides))
+        masked = (
+            masked[: found.dest_start]
+            + "\0" * (found.dest_end - found.dest_start)
+            + masked[found.dest_end :]
+        )
+    if not candidates:
         return ORPHAN
-    start, end = best.dest_start, best.dest_end
-    # the runner-up: the best match once the winner's text is blanked out
-    masked = text[:start] + "\0" * (end - start) + text[end:]
-    second = fuzz.partial_ratio_alignment(quote, masked, score_cutoff=FUZZY_REVIEW)
-    runner_up = second.score if second is not None else 0.0
+    candidates.sort(reverse=True)
+    combined, score, start, end, sides = candidates[0]
+    runner_up = candidates[1][0] if len(candidates) > 1 else 0.0
     confident = (
-        best.score >= FUZZY_ACCEPT
-        and best.score - runner_up >= FUZZY_MARGIN
-        and _agrees(_sides(text, start, end, prefix, suffix))
+        score >= _accept_score(len(quote))
+        and combined - runner_up >= FUZZY_MARGIN / 100
+        and _agrees(sides)
         and not _still_there(text, quote, old, start)
+        and not _neighbours_still_there(text, prefix, suffix, old, len(quote), start, end)
     )
     state = AnchorState.RELOCATED if confident else AnchorState.REVIEW
-    return Anchor(state, start, end, best.score / 100)
+    return Anchor(state, start, end, score / 100)
