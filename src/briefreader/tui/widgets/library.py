@@ -14,7 +14,7 @@ from textual.widgets.tree import TreeNode
 
 from briefreader.core.models import DocumentInfo, Section
 
-TITLE_CHARS = 24
+TITLE_CHARS = 21
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +73,8 @@ class Library(Tree[Entry]):
             info.title if len(info.title) <= TITLE_CHARS else info.title[: TITLE_CHARS - 1] + "…"
         )
         label = Text(title)
-        if info.date:
-            label.append(f"  {info.date_label}", style="dim")
+        if info.date:  # the start of a date range: the pane is narrow
+            label.append(f"  {info.date.split('/')[0]}", style="dim")
         return label
 
     def set_counts(self, doc_id: str, counts: Counter[str], styles: dict[str, Style]) -> None:
