@@ -43,7 +43,7 @@ def hit_block(rank: int, hit: Hit) -> Group:
     return Group(_heading(rank, hit, f"¶{hit.passage}"), snippet)
 
 
-BAR_WIDTH = 24
+BAR_WIDTH = 16
 _TAG_STYLES = {"factual": "green", "disputed": "red", "rhetorical": "yellow"}
 _OTHER_STYLES = ("magenta", "cyan", "blue", "bright_black")
 
@@ -51,15 +51,16 @@ _OTHER_STYLES = ("magenta", "cyan", "blue", "bright_black")
 def stats_table(summary: Summary, width: int = 120) -> Table:
     """Counts per tag and group, and (when `width` leaves room) a bar per group made of one
     colour per tag."""
-    bars = width >= 90 + 12 * len(summary.tags)
+    bars = width >= 70 + 12 * len(summary.tags) + BAR_WIDTH
+    fold = width < 60 + 12 * len(summary.tags)  # tag names whole where they fit
     table = Table(title=f"Annotations by {summary.by}", title_justify="left", box=None)
     table.add_column(
-        summary.by, style="bold", no_wrap=True, overflow="ellipsis", min_width=10, max_width=34
+        summary.by, style="bold", no_wrap=True, overflow="ellipsis", min_width=10, max_width=28
     )
     others = iter(_OTHER_STYLES * 10)
     styles = {tag: _TAG_STYLES.get(tag) or next(others) for tag in summary.tags}
     for tag in summary.tags:
-        table.add_column(tag, justify="right", style=styles[tag], overflow="fold")
+        table.add_column(tag, justify="right", style=styles[tag], overflow="fold", no_wrap=not fold)
     table.add_column("total", justify="right", min_width=5)
     table.add_column("¶ annotated", justify="right", no_wrap=True, min_width=11)
     table.add_column("orphans", justify="right", min_width=7)

@@ -119,6 +119,9 @@ def _exact(text: str, quote: str, prefix: str, suffix: str, old: int) -> Anchor 
     sides = _sides(text, at, at + len(quote), prefix, suffix)
     # the same words with one neighbour intact (the text before or after was edited) is
     # the same place, unless the original still stands, edited, where the quote was
+    if len(scored) == 1 and not prefix and not suffix and len(quote) >= MIN_FUZZY_QUOTE:
+        # a quote alone (imported with a TextQuoteSelector only) that occurs once
+        return Anchor(AnchorState.ANCHORED, at, at + len(quote), best)
     confident = (
         best - runner_up >= MARGIN
         and sum(sides) / 2 >= 0.5

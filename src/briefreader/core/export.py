@@ -173,7 +173,8 @@ mark { background: color-mix(in srgb, var(--tag) 22%, transparent); color: inher
 figcaption { font: 13px system-ui, sans-serif; color: #555; margin-top: .3rem; }
 .tag { font: bold 12px system-ui, sans-serif; color: #fff; background: var(--tag);
        border-radius: 3px; padding: 0 .35rem; }
-.note { font-style: italic; margin: .4rem 0 0 1rem; white-space: pre-wrap; }
+.note { display: block; font: italic 15px Georgia, serif; color: #1b1b1b; margin: .4rem 0 0 1rem;
+        white-space: pre-wrap; }
 """
 
 
@@ -221,7 +222,8 @@ def to_html(excerpts: list[Excerpt], summary: Summary, group_by: str, label: str
                 a = x.annotation
                 colour = tag_colour(a.tag, summary.tags)
                 state = f" ({e(str(x.state))})" if x.orphaned else ""
-                note = f'<p class="note">{e(a.note.strip())}</p>' if a.note else ""
+                # inside the figcaption: a figure's caption must be its first or last child
+                note = f'<span class="note">{e(a.note.strip())}</span>' if a.note else ""
                 body.append(
                     f'<figure style="--tag:{colour}"><blockquote>'
                     f'<span class="context">{e(x.before)}</span>'
@@ -229,7 +231,7 @@ def to_html(excerpts: list[Excerpt], summary: Summary, group_by: str, label: str
                     f'<span class="context">{e(x.after)}</span></blockquote>'
                     f'<figcaption><span class="tag">{e(a.tag)}</span>{state} '
                     f"{e(a.annotator)} · {e(a.updated or a.created)}<br>{e(citation(x))}"
-                    f"</figcaption>{note}</figure>"
+                    f"{note}</figcaption></figure>"
                 )
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'

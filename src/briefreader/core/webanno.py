@@ -195,25 +195,30 @@ def import_annotations(
     by_doc: dict[str, list[Annotation]] = {}
     for item in items:
         by_doc.setdefault(item.doc_id, []).append(item.annotation)
+    texts = {doc_id: corpus.load(doc_id).text for doc_id in by_doc}
+    for doc_id in by_doc:
+        store.load(doc_id)  # a malformed file here stops the import before anything is written
     for doc_id, incoming in by_doc.items():
-        text = corpus.load(doc_id).text
+        text = texts[doc_id]
 
         def edit(contents, incoming=incoming, text=text) -> None:
-            existing = {_fingerprint(a) for a in contents.annotations}
             ids = {a.id for a in contents.annotations}
+            existing = {_fingerprint(a) for a in contents.annotations}
             for annotation in incoming:
-                if _fingerprint(annotation) in existing:
-                    report.duplicates += 1
-                    continue
                 placed = anchor(text.text, annotation.target)
                 if placed.placed:
                     prefix, suffix = context_of(text.text, placed.start, placed.end)
                     quote = text.text[placed.start : placed.end]
                     target = Target(quote, prefix, suffix, placed.start, placed.end)
                     annotation = replace(annotation, target=target)
-                else:
+                # the same id (imported before), or the same tag on the same words at the
+                # same place by the same person: already here
+                if annotation.id in ids or _fingerprint(annotation) in existing:
+                    report.duplicates += 1
+                    continue
+                if not placed.placed:
                     report.unplaced += 1
-                if not annotation.id or annotation.id in ids:
+                if not annotation.id:
                     annotation = replace(annotation, id=new_id())
                 ids.add(annotation.id)
                 existing.add(_fingerprint(annotation))
@@ -225,4 +230,5 @@ def import_annotations(
 
 
 def _fingerprint(a: Annotation) -> tuple:
-    return (a.tag, a.target.quote, a.annotator, a.note.strip())
+    target = a.target
+    return (a.tag, target.quote, target.start, target.end, a.annotator, a.note.strip())
