@@ -603,7 +603,8 @@ def import_(file: Path, workspace_path: Path | None) -> None:
     report = import_annotations(Corpus(ws), AnnotationStore(ws), items)
     unplaced = f", {report.unplaced} orphaned (their text is not here)" if report.unplaced else ""
     out.print(
-        f"Imported {report.added} annotations ({report.duplicates} duplicates skipped{unplaced})."
+        f"Imported {report.added} annotation{'s' * (report.added != 1)} "
+        f"({report.duplicates} duplicates skipped{unplaced})."
     )
 
 

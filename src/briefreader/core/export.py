@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import re
 from collections.abc import Callable
 from itertools import groupby
 from pathlib import Path
@@ -85,12 +86,33 @@ def _groups(excerpts: list[Excerpt], group_by: str):
             yield tag, [(k, list(v)) for k, v in groupby(by_tag, key=lambda e: e.info.title)]
     else:
         for _, by_doc in groupby(excerpts, key=lambda e: e.info.id):
-            items = list(by_doc)
-            sections = groupby(items, key=lambda e: e.section or "(before the first heading)")
+            # annotations whose text is gone have no section: they come last, on their own
+            items = sorted(by_doc, key=lambda e: (e.orphaned, e.start))
+            sections = groupby(items, key=_section_heading)
             yield items[0].info.title, [(k, list(v)) for k, v in sections]
 
 
+def _section_heading(excerpt: Excerpt) -> str:
+    if excerpt.orphaned:
+        return "Not found in the current text (orphaned or needing review)"
+    return excerpt.section or "(before the first heading)"
+
+
 # -- Markdown --------------------------------------------------------------------------------
+
+
+def _md_text(note: str) -> str:
+    """A note as Markdown shows it as written: no live HTML, no line read as a heading, quote
+    or list, and its line breaks kept (two trailing spaces; blank lines stay paragraphs)."""
+    lines = []
+    for line in html.escape(note.strip(), quote=False).splitlines():
+        if re.match(r"\s*([#>*+-]|\d+[.)])", line):
+            line = "\\" + line.lstrip()
+        lines.append(line)
+    return "\n".join(
+        line + "  " if line and i + 1 < len(lines) and lines[i + 1] else line
+        for i, line in enumerate(lines)
+    )
 
 
 def _md_summary(summary: Summary) -> list[str]:
@@ -126,7 +148,7 @@ def to_markdown(excerpts: list[Excerpt], summary: Summary, group_by: str, label:
                 lines.append(f"> — {citation(e)}")
                 lines.append("")
                 if a.note:
-                    lines += [a.note.strip(), ""]
+                    lines += [_md_text(a.note), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -74,12 +75,22 @@ def _item(excerpt: Excerpt) -> dict:
 
 def to_json(excerpts: list[Excerpt], label: str) -> str:
     items = [_item(e) for e in excerpts]
+    # the model requires an IRI for each; derived from the content, so the same export
+    # gives the same file
+    names = "\n".join([label, *(item["id"] for item in items)])
+    export_id = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, names)}"
     collection = {
         "@context": CONTEXT,
+        "id": export_id,
         "type": "AnnotationCollection",
         "label": label,
         "total": len(items),
-        "first": {"type": "AnnotationPage", "startIndex": 0, "items": items},
+        "first": {
+            "id": f"{export_id}/page1",
+            "type": "AnnotationPage",
+            "startIndex": 0,
+            "items": items,
+        },
     }
     return json.dumps(collection, ensure_ascii=False, indent=2) + "\n"
 
