@@ -1,0 +1,85 @@
+"""Runs `briefreader WORKSPACE` (or a bare Textual app) and exits once its screen is ready.
+
+Usage: python bench/_launch.py bare|warm|cold [WORKSPACE]. Writes JSON to $BENCH_RESULT:
+time.monotonic() at each milestone (each one painted), and the heavy modules loaded at the
+first paint. $BENCH_HEADLESS: no terminal; $BENCH_SEARCH: one search once the index is ready.
+The app is started exactly as the `briefreader` script does (`cli.main()`); the only addition
+is an auto-pilot that watches for the milestones.
+"""
+
+import asyncio
+import json
+import os
+import sys
+import time
+
+from textual.app import App
+
+HEAVY = ("whoosh", "yaml", "rapidfuzz", "charset_normalizer", "briefreader.core.index")
+mode = sys.argv[1]
+marks: dict[str, object] = {}
+
+
+async def painted(app: App) -> None:
+    done = asyncio.get_running_loop().create_future()
+    app.call_after_refresh(lambda: done.done() or done.set_result(None))
+    await done
+
+
+async def watch(pilot) -> None:
+    """Record the first paint, then each milestone at the paint that first shows it."""
+    app = pilot.app
+    pending = {} if mode == "bare" else {
+        "library": lambda: bool(app.query_one("#library").root.children),
+        "document": lambda: app.view.document is not None,
+        "index": lambda: app.index_ready,
+    }  # fmt: skip
+    first = True
+    while first or pending:
+        reached = [name for name, check in pending.items() if check()]
+        if first or reached:
+            await painted(app)
+            if first:
+                marks["heavy_at_paint"] = [m for m in HEAVY if m in sys.modules]
+            now = time.monotonic()
+            marks.update(dict.fromkeys(reached + ["paint"] * first, now))
+            for name in reached:
+                del pending[name]
+            first = False
+        else:
+            await asyncio.sleep(0.002)
+    if mode != "bare" and os.environ.get("BENCH_SEARCH"):  # memory.py: a search in the peak
+        app.search_index.search(os.environ["BENCH_SEARCH"], 100)
+    app.exit()
+
+
+_run = App.run
+
+
+def run(self, *args, **kwargs):
+    kwargs["auto_pilot"] = watch
+    kwargs["headless"] = bool(os.environ.get("BENCH_HEADLESS"))
+    try:
+        return _run(self, *args, **kwargs)
+    finally:
+        with open(os.environ["BENCH_RESULT"], "w") as f:
+            json.dump(marks, f)
+
+
+App.run = run
+
+if mode == "bare":
+    from textual.widgets import Footer, Header, Static
+
+    class Bare(App):
+        def compose(self):
+            yield Header()
+            yield Static("Hello")
+            yield Footer()
+
+    Bare().run()
+else:
+    from briefreader.cli import main
+
+    sys.argv = ["briefreader", sys.argv[2]]
+    main()
