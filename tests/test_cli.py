@@ -7,37 +7,17 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
 from briefreader import __version__
 from briefreader.cli import cli
 from briefreader.core import index as index_module
 from briefreader.core.corpus import Corpus
+from tests.cli_runner import assert_user_error, run
 from tests.conftest import AIR_FEB, AIR_JAN, BAKU, DOC_IDS, TATIKYAN
 
 HIT_KEYS = {"doc", "title", "passage", "section", "score", "start", "end", "snippet", "matches"}
-
-
-def run(*args: str | Path) -> Result:
-    return CliRunner().invoke(cli, [str(a) for a in args], prog_name="briefreader")
-
-
-def assert_user_error(result: Result, *fragments: str) -> str:
-    """Exit 1, exactly one line on stderr that starts `briefreader: error:`, no traceback."""
-    assert result.exit_code == 1, (result.exit_code, result.output, result.exception)
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
-        result.exception
-    )
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("briefreader: error: ")
-    assert "Traceback" not in result.output
-    for fragment in fragments:
-        assert fragment in lines[0]
-    return lines[0]
 
 
 def environment(**extra: str) -> dict[str, str]:

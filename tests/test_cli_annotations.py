@@ -4,17 +4,15 @@ search (issue 4, items 8 and 9; DESIGN.md: "The CLI contract")."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner, Result
 
-from briefreader.cli import cli
 from briefreader.core.annotations import AnnotationStore
 from briefreader.core.corpus import Corpus
 from briefreader.core.index import SearchIndex
 from briefreader.core.workspace import Workspace
+from tests.cli_runner import assert_user_error, run
 from tests.conftest import AIR_FEB, BAKU, DOC_IDS, TATIKYAN
 
 JSON_KEYS = {
@@ -31,25 +29,6 @@ JSON_KEYS = {
     "end",
 }
 QUOTE = "Baku controls at least 215 square kilometres of Armenia’s sovereign territory"
-
-
-def run(*args: str | Path) -> Result:
-    return CliRunner().invoke(cli, [str(a) for a in args], prog_name="briefreader")
-
-
-def assert_user_error(result: Result, *fragments: str) -> str:
-    """Exit 1, one line on stderr starting `briefreader: error:`, no traceback."""
-    assert result.exit_code == 1, (result.exit_code, result.output, result.exception)
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
-        result.exception
-    )
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("briefreader: error: ")
-    assert "Traceback" not in result.output
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
-    return lines[0]
 
 
 @pytest.fixture

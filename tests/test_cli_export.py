@@ -10,13 +10,13 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from rich.console import Console
 
 import briefreader.cli
-from briefreader.cli import cli
 from briefreader.core.export import CSV_COLUMNS
 from briefreader.core.workspace import Workspace
+from tests.cli_runner import assert_user_error, run
 from tests.conftest import AIR_FEB, AIR_JAN, APRI, BAKU, DOC_IDS, TATIKYAN, copy_workspace
 from tests.core.test_export import (
     MULTILINE_NOTE,
@@ -30,25 +30,6 @@ from tests.core.test_export import (
     parse_html,
     snapshot,
 )
-
-
-def run(*args: str | Path) -> Result:
-    return CliRunner().invoke(cli, [str(a) for a in args], prog_name="briefreader")
-
-
-def assert_user_error(result: Result, *fragments: str) -> str:
-    """Exit 1, one line on stderr starting `briefreader: error:`, no traceback."""
-    assert result.exit_code == 1, (result.exit_code, result.output, result.exception)
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
-        result.exception
-    )
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("briefreader: error: ")
-    assert "Traceback" not in result.output
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
-    return lines[0]
 
 
 @pytest.fixture(scope="module")

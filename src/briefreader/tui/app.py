@@ -337,12 +337,10 @@ class BriefreaderApp(AnnotationActions, App[None]):
             self.call_from_thread(self._show_hit, document, passage, spans, query)
 
     def _show_hit(self, document: Document, passage: int, spans, query: str) -> None:
-        self._show(document, passage, None)
+        self._show(document, passage, None)  # shows that passage at the top
         self._highlight_query = query
-        view = self.view
-        view.go_to_passage(passage, top=True)
-        view.set_matches(spans)
-        view.focus()
+        self.view.set_matches(spans)
+        self.view.focus()
 
     def action_find(self) -> None:
         if self.view.document is None:
