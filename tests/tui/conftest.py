@@ -86,7 +86,8 @@ async def settle(pilot: Pilot) -> None:
     """Let pending messages, workers and refreshes run out (not indexing, which a test may
     hold back on purpose)."""
     workers = [worker for worker in pilot.app.workers if worker.group != "index"]
-    await pilot.app.workers.wait_for_complete(workers)
+    if workers:  # an empty list would mean "all of them", the indexing worker included
+        await pilot.app.workers.wait_for_complete(workers)
     await pilot.pause()
     await pilot.pause()
 

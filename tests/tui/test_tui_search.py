@@ -268,9 +268,11 @@ def test_search_says_so_until_the_index_is_ready(tui, monkeypatch):
     release = threading.Event()
     update = SearchIndex.update
 
-    def slow_update(self, *args, **kwargs):
+    def slow_update(self, *args, progress=None, **kwargs):
+        if progress is not None:  # indexing under way: the first document is being read
+            progress(0, 10, "")
         release.wait(timeout=30)
-        return update(self, *args, **kwargs)
+        return update(self, *args, progress=progress, **kwargs)
 
     monkeypatch.setattr(SearchIndex, "update", slow_update)
 

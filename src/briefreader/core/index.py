@@ -438,7 +438,10 @@ class SearchIndex:
         query = self.parse(text)
 
         def run() -> SearchResults:
-            results = self._current_searcher().search(query, limit=limit, terms=True)
+            # optimize=False scores every match in one pass, so len() below is free; with
+            # block skipping on, len() runs the whole query a second time
+            searcher = self._current_searcher()
+            results = searcher.search(query, limit=limit, terms=True, optimize=False)
             hits = tuple(self._hit(hit) for hit in results)
             return SearchResults(text, len(results), hits)
 

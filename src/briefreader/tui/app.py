@@ -72,6 +72,7 @@ class BriefreaderApp(AnnotationActions, App[None]):
         self._cancel = threading.Event()
         self._highlight_query = ""  # the search whose hits are highlighted in the reader
         self._save_timer = None
+        self._index_pending = False
 
     # -- layout --------------------------------------------------------------------------
 
@@ -96,18 +97,18 @@ class BriefreaderApp(AnnotationActions, App[None]):
 
     def on_mount(self) -> None:
         self.sub_title = str(self.workspace.root)
-        self.query_one("#export-progress").display = False
-        self.query_one("#index-progress").display = False  # until indexing starts
-        self.setup_annotations()
-        self.query_one(AnnotationList).display = False
-        self._reload()
-        self.set_interval(POLL_INTERVAL, self.poll_annotation_file)
-        self.set_interval(RETRY_INTERVAL, self.retry_unsaved)
-        self.query_one("#unsaved").display = False
+        # the first frame is painted before anything is read from disk
+        self.call_after_refresh(self._start)
         loop = asyncio.get_running_loop()
         for name in ("SIGTERM", "SIGHUP"):
             if hasattr(signal, name):
                 loop.add_signal_handler(getattr(signal, name), self._terminate)
+
+    def _start(self) -> None:
+        self.setup_annotations()
+        self._reload()
+        self.set_interval(POLL_INTERVAL, self.poll_annotation_file)
+        self.set_interval(RETRY_INTERVAL, self.retry_unsaved)
 
     def _reload(self) -> None:
         """Scan the corpus, fill the library and open the last document read."""
@@ -135,9 +136,9 @@ class BriefreaderApp(AnnotationActions, App[None]):
         last = self.state.last_document
         doc_id = last if any(d.id == last for d in documents) else documents[0].id
         self.call_after_refresh(library.select_document, doc_id)  # once the nodes have lines
+        self._index_pending = True  # once the document is on screen: it comes first
         self.open_document(doc_id)
         library.focus()
-        self._start_indexing()
         self.count_annotations()
 
     def _empty(self, message: str) -> None:
@@ -161,6 +162,7 @@ class BriefreaderApp(AnnotationActions, App[None]):
             document = self.corpus.load(doc_id)
         except BriefreaderError as exc:
             self.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            self.call_from_thread(self._index_if_pending)
             return
         if not get_current_worker().is_cancelled:
             self.call_from_thread(self._show, document, passage, section)
@@ -181,6 +183,7 @@ class BriefreaderApp(AnnotationActions, App[None]):
         self.state.last_document = document.id
         self.title = document.info.title
         self._set_status()
+        self.call_after_refresh(self._index_if_pending)
 
     def on_library_chosen(self, event: Library.Chosen) -> None:
         self.open_document(event.doc_id, section=event.section)
@@ -231,16 +234,19 @@ class BriefreaderApp(AnnotationActions, App[None]):
                 status.append(f"  hit {where}{len(view.matches)}", style="bold")
         if self._indexing:
             status.append("  · indexing…", style="dim")
-        self.query_one("#status", Static).update(status)
+        # its size is fixed by the CSS: a repaint, not a layout of the whole screen
+        self.query_one("#status", Static).update(status, layout=False)
 
     # -- indexing ------------------------------------------------------------------------
+
+    def _index_if_pending(self) -> None:
+        if self._index_pending:
+            self._index_pending = False
+            self._start_indexing()
 
     def _start_indexing(self, rebuild: bool = False) -> None:
         self.index_ready = False
         self._indexing = True
-        bar = self.query_one("#index-progress", ProgressBar)
-        bar.update(total=None, progress=0)
-        bar.display = True
         self._set_status()
         self._index(rebuild)
 
@@ -280,7 +286,9 @@ class BriefreaderApp(AnnotationActions, App[None]):
             )
 
     def _index_progress(self, done: int, total: int) -> None:
-        self.query_one("#index-progress", ProgressBar).update(total=total, progress=done)
+        bar = self.query_one("#index-progress", ProgressBar)
+        bar.display = True  # only when there is work: a current index opens in a blink
+        bar.update(total=total, progress=done)
 
     def _index_failed(self, message: str) -> None:
         self._indexing = False
