@@ -54,3 +54,27 @@ def test_import_linter_contract_holds():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "KEPT" in result.stdout or "kept" in result.stdout
+
+
+LOADED_BEFORE_THE_READER = """
+import json, sys
+import briefreader.cli
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_the_command_line_loads_no_command_module_before_the_reader_opens():
+    """`briefreader` opens the reader: it must not pay for every command's imports first."""
+    result = subprocess.run(
+        [sys.executable, "-c", LOADED_BEFORE_THE_READER],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = set(json.loads(result.stdout))
+    assert "briefreader.cli.common" in loaded
+    heavy = {"whoosh", "yaml", "rapidfuzz", "briefreader.core.annotations"}
+    commands = {f"briefreader.cli.{m}" for m in ("reading", "annotating", "reports", "team")}
+    assert not (heavy | commands) & loaded

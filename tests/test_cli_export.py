@@ -13,7 +13,7 @@ import pytest
 from click.testing import Result
 from rich.console import Console
 
-import briefreader.cli
+import briefreader.cli.reports
 from briefreader.core.export import CSV_COLUMNS
 from briefreader.core.workspace import Workspace
 from tests.cli_runner import assert_user_error, run
@@ -247,7 +247,7 @@ def wide(monkeypatch: pytest.MonkeyPatch):
 
     def set_width(width: int) -> None:
         console = Console(highlight=False, soft_wrap=True, width=width)
-        monkeypatch.setattr(briefreader.cli, "out", console)
+        monkeypatch.setattr(briefreader.cli.reports, "out", console)
 
     return set_width
 

@@ -24,7 +24,6 @@ from briefreader.core.annotations import (
 from briefreader.core.codebook import Codebook, load_codebook
 from briefreader.core.errors import BriefreaderError
 from briefreader.core.models import Annotation
-from briefreader.tui.screens.note import NoteScreen
 from briefreader.tui.widgets.annotation_list import AnnotationList
 from briefreader.tui.widgets.document_view import DocumentView, Mark
 from briefreader.tui.widgets.library import Library
@@ -295,6 +294,8 @@ class AnnotationActions:
         return overlapping[0] if overlapping else None
 
     def action_note(self) -> None:
+        from briefreader.tui.screens.note import NoteScreen  # TextArea loads when first wanted
+
         placed = self.annotation_under_cursor()
         if placed is None:
             self.notify("No annotation here: tag the passage first (f, d, r)", timeout=4)

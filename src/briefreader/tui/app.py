@@ -6,6 +6,7 @@ import asyncio
 import signal
 import threading
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
@@ -18,11 +19,8 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from briefreader.core.corpus import Corpus, Document
 from briefreader.core.errors import BriefreaderError, ExportError, WorkspaceError
-from briefreader.core.excerpts import Filters, collect
-from briefreader.core.export import build_export, write_export
 from briefreader.core.models import Section
 from briefreader.core.state import ReaderState
-from briefreader.core.stats import summarize
 from briefreader.core.workspace import Workspace
 from briefreader.tui.annotating import (
     ANNOTATION_BINDINGS,
@@ -31,13 +29,14 @@ from briefreader.tui.annotating import (
     AnnotationActions,
 )
 from briefreader.tui.screens.confirm import ConfirmScreen
-from briefreader.tui.screens.export import ExportRequest, ExportScreen
 from briefreader.tui.screens.help import HelpScreen
 from briefreader.tui.screens.search import Chosen, SearchScreen, SearchState
-from briefreader.tui.screens.stats import StatsScreen
 from briefreader.tui.widgets.annotation_list import AnnotationList
 from briefreader.tui.widgets.document_view import DocumentView
 from briefreader.tui.widgets.library import Library
+
+if TYPE_CHECKING:
+    from briefreader.tui.screens.export import ExportRequest
 
 SAVE_DELAY = 1.0  # seconds: reading positions are saved once the reader pauses
 
@@ -462,8 +461,11 @@ class BriefreaderApp(AnnotationActions, App[None]):
         yield from super().get_system_commands(screen)
 
     # -- export and statistics -------------------------------------------------------------
+    # Their screens and core modules load on first use, not on the way to the first paint.
 
     def action_export(self) -> None:
+        from briefreader.tui.screens.export import ExportScreen
+
         document = self.view.document
         title = document.info.title if document is not None else None
         self.push_screen(ExportScreen(self.workspace.root, title), self._export)
@@ -482,6 +484,9 @@ class BriefreaderApp(AnnotationActions, App[None]):
             self.call_from_thread(
                 self.query_one("#export-progress", ProgressBar).update, total=total, progress=done
             )
+
+        from briefreader.core.excerpts import Filters
+        from briefreader.core.export import build_export, write_export
 
         try:
             filters = Filters(tags=request.tags)
@@ -509,6 +514,10 @@ class BriefreaderApp(AnnotationActions, App[None]):
             self.call_from_thread(setattr, self.query_one("#export-progress"), "display", False)
 
     def action_stats(self) -> None:
+        from briefreader.core.excerpts import collect
+        from briefreader.core.stats import summarize
+        from briefreader.tui.screens.stats import StatsScreen
+
         def summary(by: str):
             collection = collect(self.corpus, self.store)
             tags = tuple(tag.name for tag in self.codebook.tags)
