@@ -87,6 +87,11 @@ class Placed:
 class AnnotationStore:
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
+        # Parsing and dumping YAML is most of the cost of saving a big file, so each file's
+        # last text read or written here is kept parsed (reused only while the file holds
+        # exactly that text), with each annotation's rendered YAML (reused while unchanged).
+        self._parsed: dict[Path, tuple[str, AnnotationFile]] = {}
+        self._rendered: dict[Path, dict[str, tuple[Annotation, str]]] = {}
 
     @property
     def root(self) -> Path:
@@ -121,7 +126,11 @@ class AnnotationStore:
             raise AnnotationError("not UTF-8 text; restore it from a backup or git", path) from None
         except OSError as exc:
             raise AnnotationError(f"cannot read ({exc.strerror})", path) from None
-        return parse(text, path, doc_id)
+        cached = self._parsed.get(path)
+        if cached is None or cached[0] != text:
+            cached = text, parse(text, path, doc_id)
+            self._parsed[path] = cached
+        return _copy(cached[1])
 
     def place(self, doc_id: str, text: NormalizedText) -> list[Placed]:
         """Every annotation of a document, anchored in its current text, in reading order."""
@@ -162,11 +171,18 @@ class AnnotationStore:
             ) from None
 
     def _write(self, path: Path, contents: AnnotationFile) -> None:
+        self._parsed.pop(path, None)
         if not contents.annotations and not contents.extra:
             path.unlink(missing_ok=True)  # no annotations left: no file to clutter git
             return
+        rendered = self._rendered.setdefault(path, {})
+        text = render(contents, rendered)
+        live = {a.id for a in contents.annotations}
+        for gone in rendered.keys() - live:
+            del rendered[gone]
         try:
-            write_atomic(path, render(contents))
+            write_atomic(path, text)
+            self._parsed[path] = text, _copy(contents, in_file_order=True)
         except OSError as exc:
             raise AnnotationError(
                 f"cannot save ({exc.strerror}); your change is not saved: free space or make "
@@ -409,30 +425,60 @@ def _annotation(item: Mapping, path: Path) -> Annotation:
     )
 
 
-def render(contents: AnnotationFile) -> str:
-    """The file text: sorted by position, keys in a fixed order, so diffs stay small."""
-    items = []
-    for a in sorted(contents.annotations, key=lambda a: (a.target.start, a.target.end, a.id)):
-        item: dict[str, object] = {"id": a.id, "tag": a.tag}
-        if a.note:
-            item["note"] = a.note
-        item |= {"annotator": a.annotator, "created": a.created, "updated": a.updated}
-        target: dict[str, object] = {
-            "quote": a.target.quote,
-            "prefix": a.target.prefix,
-            "suffix": a.target.suffix,
-            "start": a.target.start,
-            "end": a.target.end,
-        }
-        for key, value in a.extra:
-            if key.startswith("target."):
-                target[key.removeprefix("target.")] = value
-            else:
-                item[key] = value
-        item["target"] = target
-        items.append(item)
-    data = {"document": contents.document, **contents.extra, "annotations": items}
-    return dump_yaml(_plain(data))
+def _copy(contents: AnnotationFile, *, in_file_order: bool = False) -> AnnotationFile:
+    """A copy whose list and extra keys can be edited without touching the original (the
+    annotations themselves are immutable)."""
+    annotations = _in_file_order(contents.annotations) if in_file_order else contents.annotations
+    return AnnotationFile(contents.document, list(annotations), dict(contents.extra))
+
+
+def _in_file_order(annotations: list[Annotation]) -> list[Annotation]:
+    return sorted(annotations, key=lambda a: (a.target.start, a.target.end, a.id))
+
+
+def render(
+    contents: AnnotationFile, rendered: dict[str, tuple[Annotation, str]] | None = None
+) -> str:
+    """The file text: sorted by position, keys in a fixed order, so diffs stay small.
+    `rendered` (by id) holds annotations rendered before; those unchanged are reused, and
+    it is filled with the rest."""
+    head = dump_yaml(_plain({"document": contents.document, **contents.extra}))
+    if not contents.annotations:
+        return head + "annotations: []\n"
+    rendered = {} if rendered is None else rendered
+    chunks = []
+    for a in _in_file_order(contents.annotations):
+        known = rendered.get(a.id)
+        if known is None or known[0] != a:
+            known = a, dump_yaml([_plain(_item(a))])
+            rendered[a.id] = known
+        chunks.append(known[1])
+    # a chunk ending in a kept-newline block (`|+`) closes with the document end marker
+    # "...", which belongs only at the very end of the file
+    body = "".join(chunk.removesuffix("...\n") for chunk in chunks[:-1]) + chunks[-1]
+    return head + "annotations:\n" + body
+
+
+def _item(a: Annotation) -> dict[str, object]:
+    """One annotation as the file holds it."""
+    item: dict[str, object] = {"id": a.id, "tag": a.tag}
+    if a.note:
+        item["note"] = a.note
+    item |= {"annotator": a.annotator, "created": a.created, "updated": a.updated}
+    target: dict[str, object] = {
+        "quote": a.target.quote,
+        "prefix": a.target.prefix,
+        "suffix": a.target.suffix,
+        "start": a.target.start,
+        "end": a.target.end,
+    }
+    for key, value in a.extra:
+        if key.startswith("target."):
+            target[key.removeprefix("target.")] = value
+        else:
+            item[key] = value
+    item["target"] = target
+    return item
 
 
 def _plain(value: object) -> object:
