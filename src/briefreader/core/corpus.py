@@ -6,6 +6,7 @@ import codecs
 import difflib
 import hashlib
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -88,12 +89,16 @@ def decode(data: bytes, path: Path) -> tuple[str, str]:
         ) from None
 
 
+CACHED_DOCUMENTS = 16
+
+
 class Corpus:
     """The documents under `corpus/`: listed cheaply, read and normalised on demand."""
 
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
-        self._loaded: dict[str, Document] = {}
+        # the documents read last (an index build or an export reads every one, once)
+        self._loaded: OrderedDict[str, Document] = OrderedDict()
         self._lock = threading.Lock()
 
     @property
@@ -177,8 +182,9 @@ class Corpus:
         digest = hashlib.sha256(data).hexdigest()
         with self._lock:
             cached = self._loaded.get(info.id)
-        if cached is not None and cached.sha256 == digest:
-            return cached
+            if cached is not None and cached.sha256 == digest:
+                self._loaded.move_to_end(info.id)
+                return cached
         raw, encoding = decode(data, info.path)
         text = normalize(raw)
         if "title" not in self.catalog.get(info.id):
@@ -188,6 +194,9 @@ class Corpus:
         document = Document(info, text, digest, encoding)
         with self._lock:
             self._loaded[info.id] = document
+            self._loaded.move_to_end(info.id)
+            if len(self._loaded) > CACHED_DOCUMENTS:
+                self._loaded.popitem(last=False)
         return document
 
     def check(self) -> list[Problem]:
