@@ -395,3 +395,15 @@ def test_a_tag_on_a_span_finds_its_passage(ws):
     assert run("annotate", BAKU, "5", "-t", "rhetorical", "--quote", quote).exit_code == 0
     hits = search("tag:rhetorical")["hits"]
     assert [(h["doc"], h["passage"]) for h in hits] == [(BAKU, 5)]
+
+
+def test_check_moves_the_annotations_of_a_renamed_document(ws):
+    assert run("annotate", "tatikyan", "3", "--tag", "disputed").exit_code == 0
+    (ws.corpus_dir / TATIKYAN).rename(ws.corpus_dir / "tatikyan-renamed.txt")
+    result = run("check")
+    assert result.exit_code == 0, result.output
+    assert f"the annotations of {TATIKYAN} now belong to tatikyan-renamed.txt" in result.stdout
+    listed = json.loads(run("annotations", "--json").stdout)
+    assert [(a["doc"], a["tag"], a["state"]) for a in listed] == [
+        ("tatikyan-renamed.txt", "disputed", "anchored")
+    ]

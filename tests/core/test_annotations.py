@@ -747,6 +747,51 @@ def test_two_stores_updating_different_annotations_keep_both_changes(ws):
     assert {a.id for a in first.load(DOC).annotations} == {"b", "c"}
 
 
+def test_a_save_clears_the_temp_files_a_killed_save_left(ws, store):
+    path = store.path_for(DOC)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    debris = path.parent / f".{path.name}.k1ll3d.tmp"
+    debris.write_text("document: half a fil", encoding="utf-8")
+    other = path.parent / ".another-document.txt.yaml.k1ll3d.tmp"
+    other.write_text("not this one's", encoding="utf-8")
+    store.add(DOC, annotation("a", 1, 4))
+    assert not debris.exists()
+    assert other.exists()  # another file's lock was not held: it is left alone
+    assert [a.id for a in store.load(DOC).annotations] == ["a"]
+
+
+def renamed(ws: Workspace, old: str, new: str) -> None:
+    (ws.corpus_dir / old).rename(ws.corpus_dir / new)
+
+
+def test_the_annotations_of_a_renamed_document_follow_it(ws, store):
+    text = text_of(ws)
+    made = make_annotation(text, *span_in_passage(text, 1, "the village of Talish"), "factual", "a")
+    store.add(DOC, made, text)
+    renamed(ws, DOC, "renamed.txt")
+    assert store.relink(Corpus(ws)) == [(DOC, "renamed.txt")]
+    assert not store.path_for(DOC).exists()
+    moved = store.load("renamed.txt")
+    assert moved.document == "renamed.txt"
+    assert moved.annotations == [made]
+    placed = store.place("renamed.txt", text_of(ws, "renamed.txt"))
+    assert [p.anchor.state for p in placed] == [AnchorState.ANCHORED]
+    assert store.relink(Corpus(ws)) == []  # nothing left to move
+
+
+def test_a_renamed_document_with_a_twin_or_its_own_annotations_is_not_guessed(ws, store):
+    text = text_of(ws)
+    store.add(DOC, annotation("a", 1, 4), text)
+    renamed(ws, DOC, "one.txt")
+    twin = ws.corpus_dir / "two.txt"
+    twin.write_bytes((ws.corpus_dir / "one.txt").read_bytes())
+    assert store.relink(Corpus(ws)) == []  # two documents with that text: which one?
+    twin.unlink()
+    store.add("one.txt", annotation("b", 1, 4))
+    assert store.relink(Corpus(ws)) == []  # its own annotations are not mixed with others
+    assert [a.id for a in store.load(DOC).annotations] == ["a"]  # kept where it was
+
+
 def test_a_hand_edit_between_two_saves_of_one_store_is_kept(store):
     """The store keeps the last text it read or wrote parsed; an edit of the same length
     made by hand, by git or by another program must still be seen."""

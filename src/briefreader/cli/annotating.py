@@ -66,7 +66,8 @@ def annotate(
     document = corpus.load(doc)
     start, end = span_in_passage(document.text, passage, quote)
     who = resolve_annotator(annotator, ws)
-    annotation = store.add(document.id, make_annotation(document.text, start, end, tag, who, note))
+    made = make_annotation(document.text, start, end, tag, who, note)
+    annotation = store.add(document.id, made, document.text)
     if as_json:
         click.echo(json.dumps(_annotation_json(document.id, annotation), ensure_ascii=False))
     else:
@@ -177,6 +178,8 @@ def check(workspace: Path | None, workspace_path: Path | None) -> None:
     """
     ws = resolve_workspace(workspace_path, workspace)
     corpus = Corpus(ws)
+    for old, new in AnnotationStore(ws).relink(corpus):
+        out.print(f"Renamed document: the annotations of {old} now belong to {new}.")
     problems = corpus.check() + _annotation_problems(corpus)
     for problem in problems:
         style = "red" if problem.severity == "error" else "yellow"

@@ -17,21 +17,28 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from filelock import FileLock
 from filelock import Timeout as LockTimeout
 
 from briefreader.core.anchoring import Anchor, anchor, context_of
-from briefreader.core.atomic import write_atomic
-from briefreader.core.errors import AnnotationError, Problem
+from briefreader.core.atomic import temp_files_of, write_atomic
+from briefreader.core.errors import AnnotationError, BriefreaderError, Problem
 from briefreader.core.models import Annotation, NormalizedText, Target
 from briefreader.core.workspace import Workspace
 from briefreader.core.yamlio import Mapping, Sequence, dump_yaml, load_yaml, location
+
+if TYPE_CHECKING:
+    from briefreader.core.corpus import Corpus
 
 SUFFIX = ".yaml"
 LOCK_TIMEOUT = 5.0
 _KEYS = ("id", "tag", "note", "annotator", "created", "updated", "target")
 _TARGET_KEYS = ("quote", "prefix", "suffix", "start", "end")
+# A top-level key: the hash of the normalised text the file was last saved against, by which
+# the annotations of a renamed document find it again (see AnnotationStore.relink).
+TEXT_HASH = "text_sha256"
 
 
 def now() -> str:
@@ -157,10 +164,15 @@ class AnnotationStore:
         path = self.path_for(doc_id)
         try:
             with self._lock(doc_id):
+                # every save of this file holds this lock: a temp file of it now is debris
+                # of a save that was killed, never one in progress
+                for debris in temp_files_of(path):
+                    debris.unlink(missing_ok=True)
                 current = self.load(doc_id)  # malformed: raises, the file is left alone
                 edit(current)
                 if text is not None:
                     current.annotations = [_reanchored(a, text) for a in current.annotations]
+                    current.extra[TEXT_HASH] = text_hash(text)
                 self._write(path, current)
                 return current
         except LockTimeout:
@@ -270,6 +282,47 @@ class AnnotationStore:
 
         self.change(doc_id, edit, text)
         return conflict[0] if conflict else ""
+
+    def relink(self, corpus: Corpus) -> list[tuple[str, str]]:
+        """Move the annotations of renamed documents to their new names: a file whose
+        document is gone follows the one document, with no annotations of its own, whose
+        text is the text it was last saved against. Returns (old id, new id) pairs."""
+        ids = {info.id for info in corpus.documents}
+        annotated = set(self.doc_ids())
+        lost: dict[str, list[str]] = {}
+        for doc_id in sorted(annotated - ids):
+            try:
+                digest = self.load(doc_id).extra.get(TEXT_HASH)
+            except AnnotationError:
+                continue  # reported by problems(); left alone
+            if isinstance(digest, str):
+                lost.setdefault(digest, []).append(doc_id)
+        if not lost:
+            return []
+        found: dict[str, list[str]] = {}
+        for info in corpus.documents:
+            if info.id not in annotated:
+                try:
+                    found.setdefault(text_hash(corpus.load(info).text), []).append(info.id)
+                except BriefreaderError:
+                    continue
+        moved = []
+        for digest, old in lost.items():
+            new = found.get(digest, [])
+            if len(old) == 1 and len(new) == 1:  # anything less certain stays as it is
+                self._move(old[0], new[0])
+                moved.append((old[0], new[0]))
+        return moved
+
+    def _move(self, old_id: str, new_id: str) -> None:
+        """The new file is written before the old one is removed: a crash in between
+        leaves both, never neither."""
+        with self._lock(old_id), self._lock(new_id):
+            contents = self.load(old_id)
+            contents.document = new_id
+            self._write(self.path_for(new_id), contents)
+            self.path_for(old_id).unlink()
+            self._parsed.pop(self.path_for(old_id), None)
 
     def problems(self, known_docs: set[str], tags: set[str]) -> Iterator[Problem]:
         """Malformed files, files of documents that are gone, unknown tags."""
@@ -423,6 +476,10 @@ def _annotation(item: Mapping, path: Path) -> Annotation:
         updated=item.text("updated") or "",
         extra=tuple(unknown),
     )
+
+
+def text_hash(text: NormalizedText) -> str:
+    return hashlib.sha256(text.text.encode("utf-8")).hexdigest()
 
 
 def _copy(contents: AnnotationFile, *, in_file_order: bool = False) -> AnnotationFile:

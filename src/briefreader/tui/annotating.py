@@ -197,9 +197,16 @@ class AnnotationActions:
 
     @work(thread=True, group="counts", exit_on_error=False)
     def count_annotations(self) -> None:
-        """Fill the library's per-tag counts (off the UI thread: it reads every file)."""
+        """Fill the library's per-tag counts (off the UI thread: it reads every file),
+        after the annotations of renamed documents have followed them."""
         styles = self.annotation_styles()
         library = self.query_one(Library)
+        try:
+            for old, new in self.store.relink(self.corpus):
+                message = f"{old} was renamed {new}: its annotations follow it"
+                self.call_from_thread(self.notify, message, timeout=10)
+        except BriefreaderError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error", timeout=15)
         for doc_id in self.store.doc_ids():
             try:
                 counts = Counter(a.tag for a in self.store.load(doc_id).annotations)
