@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Group
 from rich.padding import Padding
 from rich.table import Table
@@ -9,6 +11,9 @@ from rich.text import Text
 
 from briefreader.core.models import Hit
 from briefreader.core.stats import Summary
+
+if TYPE_CHECKING:
+    from briefreader.core.compare import Counterpart
 
 SNIPPET_INDENT = 5
 
@@ -41,6 +46,18 @@ def hit_block(rank: int, hit: Hit) -> Group:
     """A hit for a widget that wraps: the snippet indented on every line."""
     snippet = Padding(snippet_text(hit), (0, 0, 0, SNIPPET_INDENT))
     return Group(_heading(rank, hit, f"¶{hit.passage}"), snippet)
+
+
+def counterpart_block(rank: int, item: Counterpart) -> Group:
+    """A counter-passage: its heading, then who speaks and when, and the tags on it."""
+    info = item.info
+    about = Text(" " * SNIPPET_INDENT)
+    about.append(info.side or "no side", style="bold" if item.other_side else "dim")
+    about.append(f" · {info.source or info.id} · {info.date_label or 'undated'}", style="dim")
+    for tag in item.tags:
+        about.append(f"  {tag}", style=f"bold {_TAG_STYLES.get(tag, 'magenta')}")
+    snippet = Padding(snippet_text(item.hit), (0, 0, 0, SNIPPET_INDENT))
+    return Group(_heading(rank, item.hit, f"¶{item.hit.passage}"), about, snippet)
 
 
 BAR_WIDTH = 16

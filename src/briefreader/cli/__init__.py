@@ -24,6 +24,8 @@ COMMANDS = {
     "annotations": "annotating:list_annotations",
     "import": "annotating:import_",
     "check": "annotating:check",
+    "similar": "compare:similar",
+    "topic": "compare:topic_command",
     "export": "reports:export",
     "stats": "reports:stats",
     "agreement": "team:agreement_command",

@@ -39,8 +39,7 @@ def _filters(ws: Workspace, corpus: Corpus, options: dict) -> Filters:
     )
     if options["query"]:
         search_index, _ = updated_index(ws, quiet=True)
-        results = search_index.search(options["query"], limit=1_000_000)
-        filters.passages = {(hit.doc_id, hit.passage) for hit in results.hits}
+        filters.passages = search_index.passages(options["query"])
     return filters
 
 

@@ -24,7 +24,7 @@ from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.index import LockError
 from whoosh.qparser import FieldAliasPlugin, FuzzyTermPlugin, QueryParser
-from whoosh.query import NullQuery, Query
+from whoosh.query import NullQuery, Or, Query, Term
 from whoosh.searching import Hit as WhooshHit
 
 from briefreader.core.annotations import AnnotationStore
@@ -46,6 +46,7 @@ from briefreader.core.normalize import NORMALIZER_VERSION
 INDEX_FORMAT = 4
 LOCK_TIMEOUT = 10.0  # seconds to wait for another process that is writing the index
 SNIPPET_CHARS = 240
+KEY_TERMS = 12  # words of a passage that find its counter-passages
 SECTION_SEPARATOR = " › "
 
 FIELDS = (
@@ -436,17 +437,56 @@ class SearchIndex:
             )
         return query
 
-    def search(self, text: str, limit: int = 20) -> SearchResults:
-        """The best `limit` passages for the query, with a highlighted snippet each."""
+    def search(self, text: str, limit: int = 20, side: str | None = None) -> SearchResults:
+        """The best `limit` passages for the query (only those of one side, if given), with
+        a highlighted snippet each."""
         query = self.parse(text)
+        only = None if side is None else Term("side", side.lower())
 
         def run() -> SearchResults:
             # optimize=False scores every match in one pass, so len() below is free; with
             # block skipping on, len() runs the whole query a second time
             searcher = self._current_searcher()
-            results = searcher.search(query, limit=limit, terms=True, optimize=False)
+            results = searcher.search(query, limit=limit, filter=only, terms=True, optimize=False)
             hits = tuple(self._hit(hit) for hit in results)
             return SearchResults(text, len(results), hits)
+
+        return self._reading(run)
+
+    def passages(self, text: str) -> set[tuple[str, int]]:
+        """Every passage the query matches, as (document id, passage number), unranked and
+        without snippets: what filters need."""
+        query = self.parse(text)
+
+        def run() -> set[tuple[str, int]]:
+            searcher = self._current_searcher()
+            found = searcher.search(query, limit=None, scored=False, optimize=False)
+            return {(hit["doc"], hit["passage"]) for hit in found}
+
+        return self._reading(run)
+
+    def similar(
+        self, doc_id: str, passage: int, limit: int = 20, terms: int = KEY_TERMS
+    ) -> tuple[tuple[str, ...], tuple[Hit, ...]]:
+        """Passages of *other* documents that speak of the same things as this passage: the
+        best `limit` for its most telling words (Whoosh's key terms, Bo1 model, weighted by
+        how telling each is), and those words as the passage spells them."""
+
+        def run() -> tuple[tuple[str, ...], tuple[Hit, ...]]:
+            searcher = self._current_searcher()
+            docnum = searcher.document_number(key=f"{doc_id}#{passage}")
+            if docnum is None:
+                raise QueryError(f"passage {passage} of {doc_id} is not in the index")
+            body = searcher.stored_fields(docnum)["body"]
+            weighted = searcher.key_terms_from_text("body", body, numterms=terms)
+            if not weighted:
+                return (), ()
+            query = Or([Term("body", term, boost=weight) for term, weight in weighted])
+            mask = Term("doc", doc_id)
+            results = searcher.search(query, limit=limit, mask=mask, terms=True, optimize=False)
+            return _spelled(body, [t for t, _ in weighted], self.schema["body"].analyzer), tuple(
+                self._hit(hit) for hit in results
+            )
 
         return self._reading(run)
 
@@ -514,6 +554,14 @@ class SearchIndex:
                     if token.text in wanted
                 )
         return sorted(spans)
+
+
+def _spelled(text: str, stems: list[str], analyzer) -> tuple[str, ...]:
+    """Indexed (stemmed) terms as `text` spells them: "negoti" as "negotiations"."""
+    spelled: dict[str, str] = {}
+    for token in analyzer(text, chars=True, mode="query"):
+        spelled.setdefault(token.text, text[token.startchar : token.endchar])
+    return tuple(spelled.get(stem, stem) for stem in stems)
 
 
 def _snippet(body: str, spans: list[tuple[int, int]]) -> Snippet:

@@ -495,8 +495,7 @@ class BriefreaderApp(AnnotationActions, App[None]):
             if request.query:
                 if not self.index_ready:
                     raise ExportError("the search index is not ready yet; try again shortly")
-                hits = self.search_index.search(request.query, limit=1_000_000).hits
-                filters.passages = {(hit.doc_id, hit.passage) for hit in hits}
+                filters.passages = self.search_index.passages(request.query)
             text, collection = build_export(
                 self.corpus, self.store, filters, request.fmt, request.group_by, progress
             )
