@@ -55,23 +55,46 @@ def context_of(text: str, start: int, end: int) -> tuple[str, str]:
 
 
 def _similarity(a: str, b: str) -> float:
-    if not a and not b:
+    if a == b:  # the common case, an annotation in place: no need to diff
         return 1.0
     return SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
-def _sides(text: str, start: int, end: int, prefix: str, suffix: str) -> tuple[float, float]:
+def _sides(
+    text: str, start: int, end: int, prefix: str, suffix: str, given: tuple[bool, bool]
+) -> tuple[float, float]:
     """How well the text before and after [start, end) agrees with the stored context. An
-    empty stored side means the quote began (or ended) the text: it agrees only where the
-    candidate does too."""
+    empty side that was given (see _given) means the quote began (or ended) the text: it
+    agrees only where the candidate does too. A side that was not given says nothing: it
+    counts as the other side does, and as no agreement when neither was given."""
+    before: float | None = None
+    after: float | None = None
     if prefix:
         before = _similarity(text[max(0, start - len(prefix)) : start], prefix)
-    else:
+    elif given[0]:
         before = float(start == 0)
-    after = (
-        _similarity(text[end : end + len(suffix)], suffix) if suffix else float(end == len(text))
-    )
+    if suffix:
+        after = _similarity(text[end : end + len(suffix)], suffix)
+    elif given[1]:
+        after = float(end == len(text))
+    if before is None:
+        before = 0.0 if after is None else after
+    if after is None:
+        after = before
     return before, after
+
+
+def _given(target: Target) -> tuple[bool, bool]:
+    """Whether the target's prefix and suffix were given, even when empty. briefreader stores
+    CONTEXT characters on each side, fewer only at the text's edges (context_of), so its
+    empty prefix says the quote began the text and its empty suffix that it ended it. A W3C
+    TextQuoteSelector made elsewhere may leave either out, saying nothing by it (imported
+    with offsets 0..0 when it has no TextPositionSelector): a target whose offsets and prefix
+    are not what briefreader stores has given only its non-empty sides."""
+    ours = target.end - target.start == len(target.quote) and len(target.prefix) == min(
+        CONTEXT, target.start
+    )
+    return bool(target.prefix) or ours, bool(target.suffix) or ours
 
 
 def anchor(text: str, target: Target) -> Anchor:
@@ -80,14 +103,15 @@ def anchor(text: str, target: Target) -> Anchor:
     start, end = target.start, target.end
     if not quote:
         return ORPHAN
+    given = _given(target)
     if start >= 0 and text[start:end] == quote:
-        before, after = _sides(text, start, end, prefix, suffix)
+        before, after = _sides(text, start, end, prefix, suffix, given)
         if (before + after) / 2 >= 0.5:  # same place, same words: one side may have changed
             return Anchor(AnchorState.ANCHORED, start, end, (before + after) / 2)
-    exact = _exact(text, quote, prefix, suffix, start)
+    exact = _exact(text, quote, prefix, suffix, start, given)
     if exact is not None:
         return exact
-    return _fuzzy(text, quote, prefix, suffix, start)
+    return _fuzzy(text, quote, prefix, suffix, start, given)
 
 
 def _agrees(sides: tuple[float, float]) -> bool:
@@ -97,7 +121,9 @@ def _agrees(sides: tuple[float, float]) -> bool:
     return min(sides) >= 0.75 and max(sides) >= 0.9
 
 
-def _exact(text: str, quote: str, prefix: str, suffix: str, old: int) -> Anchor | None:
+def _exact(
+    text: str, quote: str, prefix: str, suffix: str, old: int, given: tuple[bool, bool]
+) -> Anchor | None:
     occurrences = []
     at = text.find(quote)
     while at >= 0 and len(occurrences) < 1000:
@@ -108,7 +134,7 @@ def _exact(text: str, quote: str, prefix: str, suffix: str, old: int) -> Anchor 
     span = max(len(text), 1)
     scored = sorted(
         (
-            0.8 * sum(_sides(text, at, at + len(quote), prefix, suffix)) / 2
+            0.8 * sum(_sides(text, at, at + len(quote), prefix, suffix, given)) / 2
             + 0.2 * (1 - abs(at - old) / span),
             at,
         )
@@ -116,7 +142,7 @@ def _exact(text: str, quote: str, prefix: str, suffix: str, old: int) -> Anchor 
     )
     best, at = scored[-1]
     runner_up = scored[-2][0] if len(scored) > 1 else 0.0
-    sides = _sides(text, at, at + len(quote), prefix, suffix)
+    sides = _sides(text, at, at + len(quote), prefix, suffix, given)
     # the same words with one neighbour intact (the text before or after was edited) is
     # the same place, unless the original still stands, edited, where the quote was
     if len(scored) == 1 and not prefix and not suffix and len(quote) >= MIN_FUZZY_QUOTE:
@@ -182,7 +208,9 @@ def _accept_score(length: int) -> float:
     return FUZZY_ACCEPT + shortfall * (90.0 - FUZZY_ACCEPT)
 
 
-def _fuzzy(text: str, quote: str, prefix: str, suffix: str, old: int) -> Anchor:
+def _fuzzy(
+    text: str, quote: str, prefix: str, suffix: str, old: int, given: tuple[bool, bool]
+) -> Anchor:
     """The best inexact match, applied only if it clearly beats every other candidate on
     similarity and context together, with both neighbours agreeing."""
     if len(quote) < MIN_FUZZY_QUOTE:
@@ -194,7 +222,7 @@ def _fuzzy(text: str, quote: str, prefix: str, suffix: str, old: int) -> Anchor:
         if found is None:
             break
         start, end = _snap(text, found.dest_start, found.dest_end, prefix, suffix)
-        sides = _sides(text, start, end, prefix, suffix)
+        sides = _sides(text, start, end, prefix, suffix, given)
         combined = 0.7 * found.score / 100 + 0.3 * sum(sides) / 2
         candidates.append((combined, found.score, start, end, sides))
         masked = (

@@ -36,12 +36,19 @@ class Mapping(dict):
         return self.raw.get(key, str(value))
 
 
+MAX_DEPTH = 100  # nesting levels; briefreader's files need five, Python's stack about 500
+_NODES_PER_CHAR = 2  # plus _NODES_SLACK: a file without aliases never comes near it
+_NODES_SLACK = 10_000
+
+
 def load_yaml(text: str, path: Path, error: type[BriefreaderError] = BriefreaderError) -> Any:
     """Parse one YAML document into dicts, lists and scalars.
 
     Timestamps stay strings (a date is what the user typed, not a datetime), duplicate keys
     are an error (PyYAML silently keeps the last), and every mapping carries line numbers so
-    that schema errors can point at the offending line.
+    that schema errors can point at the offending line. Whatever the text, the only exception
+    is `error`, naming `path`: deep nesting, an alias inside the value it names, and aliases
+    that multiply a small file into millions of values are errors too, not a crash or a hang.
     """
     try:
         node = yaml.compose(text, Loader=_Loader)
@@ -54,53 +61,106 @@ def load_yaml(text: str, path: Path, error: type[BriefreaderError] = Briefreader
             mark.line + 1 if mark else None,
             mark.column + 1 if mark else None,
         ) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow in a file
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise error(_unwritable(code), path, *_line_column(text, text.find(chr(code)))) from None
     except yaml.YAMLError as exc:
-        raise error(f"malformed YAML ({exc})", path) from None
-    return None if node is None else _construct(node, path, error)
+        raise error(f"malformed YAML ({' '.join(str(exc).split())})", path) from None
+    except RecursionError:  # the pure-Python composer, without libyaml's depth limit
+        raise error(f"nested more than {MAX_DEPTH} levels deep", path) from None
+    except UnicodeEncodeError as exc:  # libyaml encodes the text first: a lone surrogate
+        where = _line_column(text, exc.start)
+        raise error(_unwritable(ord(text[exc.start])), path, *where) from None
+    if node is None:
+        return None
+    return _Builder(path, error, _NODES_PER_CHAR * len(text) + _NODES_SLACK).build(node, 0)
 
 
-def _construct(node: yaml.Node, path: Path, error: type[BriefreaderError]) -> Any:
-    line, column = node.start_mark.line + 1, node.start_mark.column + 1
-    if isinstance(node, yaml.MappingNode):
+def _unwritable(code: int) -> str:
+    return f"the character U+{code:04X} cannot be in a YAML file; delete it"
+
+
+def _line_column(text: str, offset: int) -> tuple[int | None, int | None]:
+    """The 1-based line and column of `offset` in `text`; None, None if it is not there."""
+    if not 0 <= offset < len(text):
+        return None, None
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text.count("\n", 0, offset) + 1, offset - line_start + 1
+
+
+class _Builder:
+    """Turns composed nodes into Mapping, Sequence and scalars, within bounds."""
+
+    def __init__(self, path: Path, error: type[BriefreaderError], budget: int) -> None:
+        self.path = path
+        self.error = error
+        self.budget = budget  # values left to build: an alias builds its value again
+        self.open: set[int] = set()  # the collections being built, by id
+
+    def fail(self, message: str, node: yaml.Node) -> BriefreaderError:
+        return self.error(message, self.path, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def build(self, node: yaml.Node, depth: int) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            too_many = "aliases (*name) expand this small file into too many values; write them out"
+            raise self.fail(too_many, node)
+        if depth > MAX_DEPTH:
+            raise self.fail(f"nested more than {MAX_DEPTH} levels deep", node)
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            if id(node) in self.open:
+                raise self.fail("the value anchored here contains an alias (*name) to itself", node)
+            self.open.add(id(node))
+            try:
+                if isinstance(node, yaml.MappingNode):
+                    return self._mapping(node, depth)
+                items = Sequence([self.build(child, depth + 1) for child in node.value])
+                items.lines = [(c.start_mark.line + 1, c.start_mark.column + 1) for c in node.value]
+                return items
+            finally:
+                self.open.discard(id(node))
+        return self._scalar(node)
+
+    def _mapping(self, node: yaml.MappingNode, depth: int) -> Mapping:
         result = Mapping()
-        result.line, result.column, result.key_lines, result.raw = line, column, {}, {}
+        result.line, result.column = node.start_mark.line + 1, node.start_mark.column + 1
+        result.key_lines, result.raw = {}, {}
         for key_node, value_node in node.value:
-            key = _construct(key_node, path, error)
+            key = self.build(key_node, depth + 1)
             where = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             if not isinstance(key, str | int | float | bool):
-                raise error("a mapping key must be a plain value", path, *where)
+                raise self.error("a mapping key must be a plain value", self.path, *where)
             key = str(key)
             if key in result:
                 first = result.key_lines[key][0]
-                raise error(f"duplicate key {key!r} (first at line {first})", path, *where)
-            result[key] = _construct(value_node, path, error)
+                message = f"duplicate key {key!r} (first at line {first})"
+                raise self.error(message, self.path, *where)
+            result[key] = self.build(value_node, depth + 1)
             result.key_lines[key] = where
             if isinstance(value_node, yaml.ScalarNode):
                 result.raw[key] = value_node.value
         return result
-    if isinstance(node, yaml.SequenceNode):
-        items = Sequence(_construct(child, path, error) for child in node.value)
-        items.lines = [(c.start_mark.line + 1, c.start_mark.column + 1) for c in node.value]
-        return items
-    if node.tag == "tag:yaml.org,2002:null":
-        return None
-    if node.tag == "tag:yaml.org,2002:bool":
-        # YAML 1.2: only true and false are booleans; yes, no, on, off are words
-        lowered = node.value.lower()
-        return lowered == "true" if lowered in {"true", "false"} else node.value
-    if node.tag == "tag:yaml.org,2002:int":
-        try:
-            return int(node.value.replace("_", ""), 0)
-        except ValueError:
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        if node.tag == "tag:yaml.org,2002:null":
+            return None
+        if node.tag == "tag:yaml.org,2002:bool":
+            # YAML 1.2: only true and false are booleans; yes, no, on, off are words
+            lowered = node.value.lower()
+            return lowered == "true" if lowered in {"true", "false"} else node.value
+        if node.tag == "tag:yaml.org,2002:int":
+            try:
+                return int(node.value.replace("_", ""), 0)
+            except ValueError:
+                return node.value
+        if node.tag == "tag:yaml.org,2002:float":
+            try:
+                return float(node.value.replace("_", ""))
+            except ValueError:
+                return node.value
+        if isinstance(node, yaml.ScalarNode):
             return node.value
-    if node.tag == "tag:yaml.org,2002:float":
-        try:
-            return float(node.value.replace("_", ""))
-        except ValueError:
-            return node.value
-    if isinstance(node, yaml.ScalarNode):
-        return node.value
-    raise error("unsupported YAML node", path, line, column)
+        raise self.fail("unsupported YAML node", node)
 
 
 def location(value: Any, key: str | None = None) -> tuple[int | None, int | None]:
@@ -127,8 +187,13 @@ _BlockDumper.add_representer(str, _represent_str)
 
 
 def dump_yaml(data: Any) -> str:
-    """YAML that reads like a hand-written file: block style, keys in the given order."""
-    return yaml.dump(
+    """YAML that reads like a hand-written file: block style, keys in the given order.
+
+    Never ended by the document end marker `...`, which the emitter adds after a block that
+    keeps its final blank lines (`|+`): a file is built of such pieces, one after another,
+    and a marker between two of them would end the file there for every reader. At the end
+    of the text the marker is not needed: the block keeps its blank lines up to the end."""
+    text = yaml.dump(
         data,
         Dumper=_BlockDumper,
         sort_keys=False,
@@ -136,3 +201,4 @@ def dump_yaml(data: Any) -> str:
         default_flow_style=False,
         width=100,
     )
+    return text[: -len("...\n")] if text.endswith("\n...\n") else text

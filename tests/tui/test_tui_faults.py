@@ -1,0 +1,154 @@
+"""Faults the reader must survive (issue 7, items 3 and 4): a worker that raises; SIGTERM or
+SIGHUP (the terminal closed, the session killed): what can be saved is saved, then a clean
+exit; a damaged index, rebuilt while the reader reads and tags."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import threading
+
+import pytest
+
+from briefreader.core import atomic
+from briefreader.core.corpus import Corpus
+from briefreader.core.index import SearchIndex
+from briefreader.core.workspace import Workspace
+from briefreader.tui.app import BriefreaderApp
+from tests.tui.conftest import settle, started, wait_for
+from tests.tui.test_tui_annotating import path_of, tags_on_disk
+
+AIR_JAN = "air-center-bulletin-2025-01.txt"  # the document the reader opens first
+TATIKYAN = "tatikyan-azerbaijan-obstruction-of-peace-process.txt"
+SIZE = (120, 36)
+
+
+@pytest.fixture
+def ws(tui_workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    monkeypatch.setenv("BRIEFREADER_ANNOTATOR", "tester")
+    return tui_workspace
+
+
+def run(workspace: Workspace, scenario) -> BriefreaderApp:
+    app = BriefreaderApp(workspace)
+
+    async def main() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await started(pilot)
+            app.view.focus()
+            await pilot.pause()
+            await scenario(app, pilot)
+            if app.is_running:
+                await settle(pilot)
+
+    asyncio.run(main())
+    return app
+
+
+def errors(app: BriefreaderApp) -> list[str]:
+    return [n.message for n in app._notifications if n.severity == "error"]
+
+
+def test_an_exception_in_a_worker_is_reported_and_the_app_stays_up(ws, monkeypatch):
+    """Textual ends the app when a worker raises, unless told otherwise: a bug in reading one
+    document must cost that document, not the session."""
+    load = Corpus.load
+
+    def failing(self, doc_id):
+        if doc_id == TATIKYAN:
+            raise RuntimeError("simulated bug while reading")
+        return load(self, doc_id)
+
+    monkeypatch.setattr(Corpus, "load", failing)
+
+    async def scenario(app, pilot):
+        app.open_document(TATIKYAN)
+        await wait_for(
+            pilot, lambda: any("simulated bug" in m for m in errors(app)), "the failure shown"
+        )
+        await settle(pilot)
+        assert app.is_running
+        [message] = [m for m in errors(app) if "simulated bug" in m]
+        assert "failed" in message
+        assert app.view.document.id == AIR_JAN  # what was open stays open
+        await pilot.press("j")  # and the reader still reads
+        assert app.view.passage.number == 2
+
+    app = run(ws, scenario)
+    assert app.return_code in (None, 0)
+
+
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP"])
+def test_a_signal_saves_pending_changes_and_the_position_then_exits_cleanly(ws, name):
+    sig = getattr(signal, name)
+    moved: dict[str, int] = {}
+
+    async def scenario(app, pilot):
+        handlers = getattr(asyncio.get_running_loop(), "_signal_handlers", {})
+        assert sig in handlers, f"no {name} handler: the signal would end the test run"
+        with pytest.MonkeyPatch.context() as patch:  # the disk is full while tagging
+
+            def full(*args, **kwargs):
+                raise OSError(28, "No space left on device")
+
+            patch.setattr(atomic.os, "fsync", full)
+            await pilot.press("f")
+            await settle(pilot)
+            assert app.unsaved and not path_of(ws).exists()
+        await pilot.press("j", "j", "j")  # space again; the reader moved on
+        moved["passage"] = app.view.passage.number
+        os.kill(os.getpid(), sig)
+        await wait_for(pilot, lambda: not app.is_running, f"the app to exit on {name}")
+
+    app = run(ws, scenario)
+    assert app.return_code == 0
+    assert tags_on_disk(ws) == ["factual"]  # the change kept in memory was saved on the way out
+    state = json.loads((ws.state_dir / "reader.json").read_text(encoding="utf-8"))
+    assert state["last_document"] == AIR_JAN
+    assert state["positions"][AIR_JAN] == moved["passage"] == 4
+
+
+def test_a_damaged_index_is_rebuilt_while_reading_and_tagging_go_on(ws, monkeypatch):
+    for toc in ws.index_dir.glob("*.toc"):
+        toc.write_bytes(b"\x00garbage")
+    release = threading.Event()
+    update = SearchIndex.update
+
+    def held(self, *args, **kwargs):  # the rebuild waits until the reader has read and tagged
+        release.wait(timeout=30)
+        return update(self, *args, **kwargs)
+
+    monkeypatch.setattr(SearchIndex, "update", held)
+
+    async def scenario(app, pilot):
+        try:
+            await wait_for(pilot, lambda: app.view.document is not None, "the first document")
+            assert not app.index_ready
+            app.view.focus()
+            await pilot.press("j", "f")
+            await wait_for(pilot, lambda: tags_on_disk(ws) == ["factual"], "the tag saved")
+            assert not app.index_ready
+        finally:
+            release.set()
+        await wait_for(pilot, lambda: app.index_ready, "the rebuilt index")
+        assert app.is_running
+        assert any("rebuil" in n.message.lower() for n in app._notifications)
+
+    app = BriefreaderApp(ws)
+
+    async def main() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await scenario(app, pilot)
+            await settle(pilot)
+
+    asyncio.run(main())
+    monkeypatch.undo()
+    index = SearchIndex(Corpus(ws))
+    try:
+        assert index.is_current()
+        hits = index.search("tag:factual").hits
+        assert [(hit.doc_id, hit.passage) for hit in hits] == [(AIR_JAN, 2)]
+    finally:
+        index.close()
