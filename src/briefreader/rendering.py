@@ -13,7 +13,7 @@ from briefreader.core.models import Hit
 from briefreader.core.stats import Summary
 
 if TYPE_CHECKING:
-    from briefreader.core.compare import Counterpart
+    from briefreader.core.compare import Counterpart, SideView
 
 SNIPPET_INDENT = 5
 
@@ -58,6 +58,17 @@ def counterpart_block(rank: int, item: Counterpart) -> Group:
         about.append(f"  {tag}", style=f"bold {_TAG_STYLES.get(tag, 'magenta')}")
     snippet = Padding(snippet_text(item.hit), (0, 0, 0, SNIPPET_INDENT))
     return Group(_heading(rank, item.hit, f"¶{item.hit.passage}"), about, snippet)
+
+
+def side_column(view: SideView) -> Group:
+    """One side's column: how much it says, the tags on it, its best passages."""
+    head = Text(view.side, style="bold underline")
+    passages = f"{view.total} passage{'s' * (view.total != 1)}"
+    docs = f"{len(view.documents)} document{'s' * (len(view.documents) != 1)}"
+    head.append(f"\n{passages} in {docs}", style="dim")
+    tags = "  ".join(f"{tag} {count}" for tag, count in view.tags.items()) or "no tags yet"
+    head.append(f"\n{tags}\n", style="italic")
+    return Group(head, *(hit_block(rank, hit) for rank, hit in enumerate(view.hits, 1)))
 
 
 BAR_WIDTH = 16

@@ -7,8 +7,6 @@ from pathlib import Path
 
 import click
 from rich.columns import Columns
-from rich.console import Group
-from rich.text import Text
 
 from briefreader.cli.common import (
     Failure,
@@ -21,7 +19,7 @@ from briefreader.cli.common import (
 from briefreader.core.annotations import AnnotationStore
 from briefreader.core.compare import Counterparts, SideView, counter_passages, topic
 from briefreader.core.models import Hit
-from briefreader.rendering import counterpart_block, hit_block
+from briefreader.rendering import counterpart_block, side_column
 
 
 @click.command()
@@ -108,17 +106,6 @@ def topic_command(query: str, workspace_path: Path | None, limit: int, as_json: 
         return
     width = max(40, out.width // len(views) - 2)
     out.print(Columns([side_column(view) for view in views], width=width, padding=(0, 2)))
-
-
-def side_column(view: SideView) -> Group:
-    """One side's column: how much it says, the tags on it, its best passages."""
-    head = Text(view.side, style="bold underline")
-    passages = f"{view.total} passage{'s' * (view.total != 1)}"
-    docs = f"{len(view.documents)} document{'s' * (len(view.documents) != 1)}"
-    head.append(f"\n{passages} in {docs}", style="dim")
-    tags = "  ".join(f"{tag} {count}" for tag, count in view.tags.items()) or "no tags yet"
-    head.append(f"\n{tags}\n", style="italic")
-    return Group(head, *(hit_block(rank, hit) for rank, hit in enumerate(view.hits, 1)))
 
 
 def _side_json(view: SideView) -> dict:

@@ -483,10 +483,11 @@ class SearchIndex:
                 return (), ()
             query = Or([Term("body", term, boost=weight) for term, weight in weighted])
             mask = Term("doc", doc_id)
-            results = searcher.search(query, limit=limit, mask=mask, terms=True, optimize=False)
-            return _spelled(body, [t for t, _ in weighted], self.schema["body"].analyzer), tuple(
-                self._hit(hit) for hit in results
-            )
+            results = searcher.search(query, limit=limit * 3, mask=mask, terms=True)
+            # a passage sharing more of the words beats one that repeats a single word
+            ranked = sorted(results, key=lambda hit: (-len(hit.matched_terms()), -hit.score))
+            spelled = _spelled(body, [t for t, _ in weighted], self.schema["body"].analyzer)
+            return spelled, tuple(self._hit(hit) for hit in ranked[:limit])
 
         return self._reading(run)
 

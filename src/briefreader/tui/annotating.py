@@ -22,6 +22,7 @@ from briefreader.core.annotations import (
     resolve_annotator,
 )
 from briefreader.core.codebook import Codebook, load_codebook
+from briefreader.core.corpus import Document
 from briefreader.core.errors import BriefreaderError
 from briefreader.core.models import Annotation
 from briefreader.tui.widgets.annotation_list import AnnotationList
@@ -54,6 +55,7 @@ ANNOTATION_BINDINGS = [
     Binding("ctrl+r", "redo", "Redo", show=False),
     Binding("a", "toggle_annotations", "Annotations", show=False),
     Binding("t", "filter_tag", "Filter", show=False),
+    Binding("A", "filter_annotator", "Coder", show=False),
 ]
 
 
@@ -66,6 +68,7 @@ class AnnotationActions:
         self.annotator = ""  # resolved on the first annotation: it may ask git
         self.placed: list[Placed] = []
         self.tag_filter = ""
+        self.annotator_filter = ""  # one coder's annotations only (comparing coders)
         self._undo: list[Change] = []
         self._redo: list[Change] = []
         self._stamp: tuple[int, int] | None = None
@@ -124,7 +127,10 @@ class AnnotationActions:
         self.placed = self._with_unsaved(document.id, document.text, self.placed)
         self._stamp = self._file_stamp(document.id)
         shown = [
-            p for p in self.placed if not self.tag_filter or p.annotation.tag == self.tag_filter
+            p
+            for p in self.placed
+            if (not self.tag_filter or p.annotation.tag == self.tag_filter)
+            and (not self.annotator_filter or p.annotation.annotator == self.annotator_filter)
         ]
         styles = self.annotation_styles()
         view.tag_styles = styles
@@ -258,21 +264,29 @@ class AnnotationActions:
         span = self._span()
         if view.document is None or span is None:
             return
-        for placed in self.placed:
-            anchor = placed.anchor
-            if placed.annotation.tag == tag and (anchor.start, anchor.end) == span:
-                self._record(Change(view.document.id, placed.annotation, None))
+        if self.toggle_tag_on(view.document, span, tag, self.placed):
+            view.clear_selection()
+
+    def toggle_tag_on(
+        self, document: Document, span: tuple[int, int], tag: str, placed: list[Placed]
+    ) -> bool:
+        """Tag `span` of any document (the reader's, or a pane of the split view), whose
+        annotations are `placed`; the same tag there again removes it. True if tagged."""
+        for item in placed:
+            anchor = item.anchor
+            if item.annotation.tag == tag and (anchor.start, anchor.end) == span:
+                self._record(Change(document.id, item.annotation, None))
                 self.notify(f"Removed {tag} (u to undo)", timeout=2)
-                return
+                return False
         if not self.annotator:
             self.annotator = resolve_annotator(self.cli_annotator, self.workspace)
         try:
-            annotation = make_annotation(view.document.text, *span, tag, self.annotator)
+            annotation = make_annotation(document.text, *span, tag, self.annotator)
         except BriefreaderError as exc:
             self.notify(str(exc), severity="error")
-            return
-        self._record(Change(view.document.id, None, annotation))
-        view.clear_selection()
+            return False
+        self._record(Change(document.id, None, annotation))
+        return True
 
     def action_codebook_tag(self, number: int) -> None:
         tags = self.codebook.tags
@@ -388,3 +402,12 @@ class AnnotationActions:
         )
         self.refresh_annotations()
         self.notify(f"Showing {self.tag_filter or 'all'} annotations", timeout=2)
+
+    def action_filter_annotator(self) -> None:
+        """Cycle the coders whose annotations show: everyone's, then each one's."""
+        names = ["", *sorted({p.annotation.annotator for p in self.placed})]
+        at = names.index(self.annotator_filter) if self.annotator_filter in names else 0
+        self.annotator_filter = names[(at + 1) % len(names)]
+        self.refresh_annotations()
+        who = f"{self.annotator_filter}'s" if self.annotator_filter else "everyone's"
+        self.notify(f"Showing {who} annotations", timeout=2)

@@ -38,6 +38,10 @@ from briefreader.tui.widgets.library import Library
 if TYPE_CHECKING:
     from briefreader.tui.screens.export import ExportRequest
 
+# the actions of keys that change or filter the reader's annotations, or compare its passage
+READER_ACTIONS = {
+    binding.action.split("(")[0] for binding in ANNOTATION_BINDINGS
+} | {"counter_passages", "topic", "export", "stats", "toggle_library", "find", "open_document"}
 SAVE_DELAY = 1.0  # seconds: reading positions are saved once the reader pauses
 
 
@@ -53,6 +57,8 @@ class BriefreaderApp(AnnotationActions, App[None]):
         Binding("escape", "back", "Back", show=False),
         Binding("e", "export", "Export", show=False),
         Binding("S", "stats", "Stats", show=False),
+        Binding("c", "counter_passages", "Counter", show=False),
+        Binding("T", "topic", "Topic", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
         *ANNOTATION_BINDINGS,
@@ -74,6 +80,13 @@ class BriefreaderApp(AnnotationActions, App[None]):
         self._index_pending = False
 
     # -- layout --------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The reader's keys act only on the reader: not under a screen of its own (the
+        search, the counter-passages), whose keys they would otherwise shadow."""
+        if action in READER_ACTIONS and len(self.screen_stack) > 1:
+            return False
+        return True
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -457,8 +470,98 @@ class BriefreaderApp(AnnotationActions, App[None]):
             "Export annotations", "Markdown, CSV, JSON or HTML (e)", self.action_export
         )
         yield SystemCommand("Statistics", "Annotations per tag and group (S)", self.action_stats)
+        yield SystemCommand(
+            "Counter-passages", "Other documents on this passage (c)", self.action_counter_passages
+        )
+        yield SystemCommand("Topic view", "What each side says of a topic (T)", self.action_topic)
+        yield SystemCommand(
+            "Show one coder's annotations", "Cycle the annotators (A)", self.action_filter_annotator
+        )
         yield SystemCommand("Help", "Keys and the query language (?)", self.action_help)
         yield from super().get_system_commands(screen)
+
+    # -- comparing narratives ---------------------------------------------------------------
+
+    def _compare_ready(self) -> bool:
+        if not self.index_ready:
+            self.notify("Comparing needs the search index; it is not ready yet", timeout=4)
+        return self.index_ready
+
+    def action_counter_passages(self) -> None:
+        from briefreader.core.compare import counter_passages
+        from briefreader.tui.screens.compare import CounterScreen
+
+        document, passage = self.view.document, self.view.passage
+        if document is None or passage is None or not self._compare_ready():
+            return
+        title = f"Counter-passages of {document.info.title} ¶{passage.number}"
+
+        def find():
+            return counter_passages(self.search_index, self.store, document.id, passage.number)
+
+        self.push_screen(CounterScreen(title, find), self._counter_closed)
+
+    def _counter_closed(self, opened) -> None:
+        if opened is None or opened.item is None:
+            return
+        hit = opened.item.hit
+        self._highlight_query = opened.query
+        self.query_one(Library).select_document(hit.doc_id)
+        self._open_hit(hit.doc_id, hit.passage, opened.query)
+
+    def side_by_side(self, item, terms: tuple[str, ...]) -> None:
+        """The current passage and a counter-passage, next to each other."""
+        from briefreader.tui.screens.compare import Pane, SideBySideScreen, key_query
+
+        document, passage = self.view.document, self.view.passage
+        try:
+            other = self.corpus.load(item.hit.doc_id)
+            other_passage = other.text.passage(item.hit.passage)
+        except (BriefreaderError, IndexError) as exc:
+            self.notify(str(exc), severity="error")
+            return
+        left = Pane(document, passage)
+        right = Pane(other, other_passage, item.other_side)
+        self.push_screen(SideBySideScreen(left, right, key_query(terms)))
+
+    def shared_spans(self, query: str, texts: list[str]) -> list[list[tuple[int, int]]]:
+        """Where each text has the words of `query` (any of them) that all texts have."""
+        spans: list[list[tuple[int, int]]] = [[] for _ in texts]
+        for term in query.split(" OR "):
+            found = [self.search_index.match_spans(term, text) for text in texts]
+            if all(found):
+                for mine, more in zip(spans, found, strict=True):
+                    mine.extend(more)
+        return [sorted(found) for found in spans]
+
+    def tags_on(self, document: Document, passage) -> list[str]:
+        placed = self.store.place(document.id, document.text)
+        return sorted(
+            p.annotation.tag
+            for p in placed
+            if p.anchor.placed and passage.start <= p.anchor.start < passage.end
+        )
+
+    def toggle_passage_tag(self, document: Document, passage, tag: str) -> None:
+        is_open = self.view.document is not None and self.view.document.id == document.id
+        try:
+            placed = self.placed if is_open else self.store.place(document.id, document.text)
+        except BriefreaderError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.toggle_tag_on(document, (passage.start, passage.end), tag, placed)
+
+    def action_topic(self) -> None:
+        from briefreader.core.compare import topic
+        from briefreader.tui.screens.compare import TopicScreen
+
+        if not self._compare_ready():
+            return
+
+        def find(query: str):
+            return topic(self.search_index, self.store, query)
+
+        self.push_screen(TopicScreen(find, self.search_state.query))
 
     # -- export and statistics -------------------------------------------------------------
     # Their screens and core modules load on first use, not on the way to the first paint.

@@ -1,0 +1,157 @@
+"""Comparing narratives in the reader (issue 8): counter-passages (c), the split view (s),
+the topic view (T) and one coder's annotations (A)."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from textual.widgets import Input, OptionList
+
+from briefreader.core.annotations import AnnotationStore, make_annotation
+from briefreader.core.corpus import Corpus
+from briefreader.tui.screens.compare import CounterScreen, PaneView, SideBySideScreen, TopicScreen
+
+TATIKYAN = "tatikyan-azerbaijan-obstruction-of-peace-process.txt"
+TERRITORY = 4  # "Baku controls at least 215 square kilometres of Armenia's sovereign territory"
+
+
+@pytest.fixture
+def ws(tui_workspace, monkeypatch):
+    monkeypatch.setenv("BRIEFREADER_ANNOTATOR", "tester")
+    return tui_workspace
+
+
+async def at_territory(tui, app, pilot) -> None:
+    app.open_document(TATIKYAN, passage=TERRITORY)
+    await tui.wait_for(pilot, lambda: app.view.document and app.view.document.id == TATIKYAN)
+    await tui.settle(pilot)
+    app.view.focus()
+    assert app.view.passage.number == TERRITORY
+
+
+async def counter_screen(tui, app, pilot) -> CounterScreen:
+    await pilot.press("c")
+    await tui.wait_for(pilot, lambda: isinstance(app.screen, CounterScreen))
+    screen = app.screen
+    await tui.wait_for(pilot, lambda: screen.found is not None, "counter-passages")
+    await pilot.pause()
+    return screen
+
+
+def tags_in_file(ws, doc_id: str) -> list[str]:
+    path = ws.annotations_dir / f"{doc_id}.yaml"
+    if not path.exists():
+        return []
+    return [a["tag"] for a in yaml.safe_load(path.read_text(encoding="utf-8"))["annotations"]]
+
+
+def test_c_lists_counter_passages_and_enter_opens_one(tui, ws):
+    async def scenario(app, pilot):
+        await at_territory(tui, app, pilot)
+        screen = await counter_screen(tui, app, pilot)
+        passages = screen.found.passages
+        assert passages and all(p.hit.doc_id != TATIKYAN for p in passages)
+        assert screen.query_one(OptionList).option_count == len(passages)
+        text = tui.screen_text(app)
+        assert "Key terms:" in text and "sovereign" in text
+        assert "Azerbaijan · " in text  # who speaks, and when
+        first = passages[0].hit
+        await pilot.press("enter")
+        await tui.wait_for(pilot, lambda: app.view.document.id == first.doc_id, "the passage")
+        await tui.settle(pilot)
+        assert app.view.passage.number == first.passage
+        assert app.view.matches  # the shared words are highlighted
+        await pilot.press("f")  # the reader's keys work again
+        await tui.settle(pilot)
+        assert tags_in_file(ws, first.doc_id) == ["factual"]
+
+    tui.run(scenario)
+
+
+def test_reader_keys_do_not_tag_under_the_counter_passages(tui, ws):
+    async def scenario(app, pilot):
+        await at_territory(tui, app, pilot)
+        await counter_screen(tui, app, pilot)
+        await pilot.press("f", "d")
+        await tui.settle(pilot)
+        assert tags_in_file(ws, TATIKYAN) == []
+
+    tui.run(scenario)
+
+
+def test_s_shows_both_passages_and_tags_each_in_place(tui, ws):
+    async def scenario(app, pilot):
+        await at_territory(tui, app, pilot)
+        screen = await counter_screen(tui, app, pilot)
+        other = screen.found.passages[0].hit
+        await pilot.press("s")
+        await tui.wait_for(pilot, lambda: isinstance(app.screen, SideBySideScreen))
+        await tui.settle(pilot)
+        left, right = app.screen.query(PaneView)
+        assert left.has_focus
+        text = tui.screen_text(app)
+        assert "215 square" in text and other.title.split(",")[0] in text
+        await pilot.press("d")  # the current passage
+        await pilot.press("tab", "r")  # the counter-passage
+        await tui.settle(pilot)
+        assert tags_in_file(ws, TATIKYAN) == ["disputed"]
+        assert tags_in_file(ws, other.doc_id) == ["rhetorical"]
+        await tui.wait_for(pilot, lambda: "tags: rhetorical" in tui.screen_text(app))
+        await pilot.press("escape")
+        await tui.wait_for(pilot, lambda: isinstance(app.screen, CounterScreen))
+
+    tui.run(scenario)
+
+
+def test_the_split_view_fits_80_columns(tui, ws):
+    async def scenario(app, pilot):
+        await at_territory(tui, app, pilot)
+        await counter_screen(tui, app, pilot)
+        await pilot.press("s")
+        await tui.wait_for(pilot, lambda: isinstance(app.screen, SideBySideScreen))
+        await tui.settle(pilot)
+        left, right = app.screen.query(PaneView)
+        assert left.region.width >= 38 and right.region.width >= 38
+        assert left.region.right <= right.region.x <= 80
+
+    tui.run(scenario, size=(80, 24))
+
+
+def test_t_shows_what_each_side_says_with_tag_counts(tui, ws):
+    store = AnnotationStore(ws)
+    text = Corpus(ws).load(TATIKYAN).text
+    passage = text.passage(TERRITORY)
+    store.add(TATIKYAN, make_annotation(text, passage.start, passage.end, "disputed", "a"))
+
+    async def scenario(app, pilot):
+        await pilot.press("T")
+        await tui.wait_for(pilot, lambda: isinstance(app.screen, TopicScreen))
+        app.screen.query_one(Input).value = "sovereign territory"
+        await pilot.press("enter")
+        await tui.wait_for(pilot, lambda: len(app.screen.query(".topic-side")) == 2, "2 sides")
+        await tui.settle(pilot)
+        text = tui.screen_text(app)
+        assert "Azerbaijan" in text and "Armenia" in text
+        assert "disputed 1" in text
+
+    tui.run(scenario)
+
+
+def test_capital_a_shows_one_coder_then_another_then_all(tui, ws):
+    store = AnnotationStore(ws)
+    text = Corpus(ws).load(TATIKYAN).text
+    for number, who in ((1, "alice"), (2, "bob")):
+        passage = text.passage(number)
+        store.add(TATIKYAN, make_annotation(text, passage.start, passage.end, "factual", who))
+
+    async def scenario(app, pilot):
+        await at_territory(tui, app, pilot)
+        seen = []
+        for _ in range(3):
+            await pilot.press("A")
+            await tui.settle(pilot)
+            seen.append(sorted({mark.id for mark in app.view.marks}))
+        assert [len(ids) for ids in seen] == [1, 1, 2]
+        assert seen[0] != seen[1]
+
+    tui.run(scenario)
