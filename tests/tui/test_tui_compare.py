@@ -88,7 +88,7 @@ def test_s_shows_both_passages_and_tags_each_in_place(tui, ws):
         await tui.wait_for(pilot, lambda: isinstance(app.screen, SideBySideScreen))
         await tui.settle(pilot)
         left, right = app.screen.query(PaneView)
-        assert left.has_focus
+        assert left.has_focus and not right.has_focus
         text = tui.screen_text(app)
         assert "215 square" in text and other.title.split(",")[0] in text
         await pilot.press("d")  # the current passage

@@ -84,9 +84,7 @@ class BriefreaderApp(AnnotationActions, App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The reader's keys act only on the reader: not under a screen of its own (the
         search, the counter-passages), whose keys they would otherwise shadow."""
-        if action in READER_ACTIONS and len(self.screen_stack) > 1:
-            return False
-        return True
+        return action not in READER_ACTIONS or len(self.screen_stack) == 1
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
