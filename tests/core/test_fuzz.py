@@ -9,7 +9,6 @@ BRIEFREADER_FUZZ_EXAMPLES for a longer run, e.g. 20000 before a release.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -588,35 +587,13 @@ def fuzz_index(built_workspace: Workspace, tmp_path_factory: pytest.TempPathFact
     index.close()
 
 
-# Bugs in index.py this fuzzer found (index.py is not this suite's to change): each has a
-# strict xfail test below with its smallest input. Until they are fixed, inputs that hit them
-# are checked only up to the step that fails; once fixed, the xfail tests pass, strict xfail
-# fails them, and these patterns go.
-_OPERATOR = r"(?:AND|OR|NOT|ANDNOT|ANDMAYBE|REQUIRE)"
-_TWO_OPERATORS = re.compile(rf"\b{_OPERATOR}\s+{_OPERATOR}\b")  # Whoosh IndexError/AssertionError
-_FIELD_AFTER_FIELD = re.compile(r":[A-Za-z_]\w*:")  # the second name is not checked
-_UNPOSITIONED_FIELD = re.compile(r"\b(?:date|side|tags?|annotator|doc|document|key|passage):")
-
-
-def _parse_bug(text: str) -> bool:
-    return bool(_TWO_OPERATORS.search(text) or _FIELD_AFTER_FIELD.search(text))
-
-
-def _search_bug(text: str) -> bool:  # a phrase on a field indexed without positions
-    return '"' in text and bool(_UNPOSITIONED_FIELD.search(text))
-
-
 def _search_or_query_error(index: SearchIndex, text: str) -> None:
-    if _parse_bug(text):
-        return
     try:
         index.parse(text)
     except QueryError as exc:
         assert exc.message and "\n" not in exc.message, repr(exc.message)
         with pytest.raises(QueryError):  # search parses the same way
             index.search(text, limit=5)
-        return
-    if _search_bug(text):
         return
     results = index.search(text, limit=5)
     assert results.total >= len(results.hits)
@@ -641,15 +618,9 @@ def test_any_text_as_a_query_gives_results_or_a_query_error(fuzz_index, text):
     _search_or_query_error(fuzz_index, text)
 
 
-# --- bugs found, reported, not fixed here (index.py) -------------------------------------------
+# --- bugs the fuzzers found in the query parser, fixed -------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(IndexError, AssertionError),
-    reason="index.py: two Whoosh operators in a row crash Whoosh's parser (IndexError in "
-    "NotGroup.query, AssertionError in BinaryGroup.query) instead of a QueryError",
-)
 @pytest.mark.parametrize(
     "text", ["NOT NOT Lachin", "Lachin NOT AND corridor", "Lachin ANDNOT ANDNOT corridor"]
 )
@@ -658,24 +629,11 @@ def test_two_operators_in_a_row_are_a_query_error(search_index, text):
         search_index.search(text)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=Exception,
-    reason="index.py: _check_syntax does not check a field name written right after another "
-    "('doc:start:'), so Whoosh queries the STORED field 'start' and raises a bare Exception",
-)
 def test_a_field_name_after_another_is_checked(search_index):
     with pytest.raises(QueryError):
         search_index.search("doc:start:Lachin")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="index.py: a phrase on a field indexed without positions (side, tag, date, "
-    "annotator, doc) fails inside Whoosh's search; _reading takes that for a damaged index, "
-    "rebuilds it from scratch and then reports IndexUnavailable ('delete .briefreader/')",
-)
 @pytest.mark.parametrize("text", ['side:"armenia azerbaijan"', 'tag:"factual disputed"'])
 def test_a_phrase_on_a_keyword_field_is_a_query_error_not_a_rebuild(fuzz_index, text):
     with pytest.raises(QueryError):

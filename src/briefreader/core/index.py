@@ -24,7 +24,7 @@ from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.index import LockError
 from whoosh.qparser import FieldAliasPlugin, FuzzyTermPlugin, QueryParser
-from whoosh.query import NullQuery, Or, Query, Term
+from whoosh.query import NullQuery, Or, Phrase, Query, Term
 from whoosh.searching import Hit as WhooshHit
 
 from briefreader.core.annotations import AnnotationStore
@@ -430,11 +430,21 @@ class SearchIndex:
     def parse(self, text: str) -> Query:
         """A Whoosh query, or QueryError saying what is wrong with the text."""
         _check_syntax(text)
-        query = self._parser.parse(_UNSTEMMED.sub(r"\1exact:", text))
+        try:
+            query = self._parser.parse(_UNSTEMMED.sub(r"\1exact:", text))
+        except Exception:  # Whoosh's parser trips over some operator sequences
+            raise QueryError(f"cannot read the query {text!r}; check its AND, OR, NOT") from None
         if query is NullQuery:
             raise QueryError(
                 f"nothing to search for in {text!r} (very common words like 'the' are ignored)"
             )
+        for part in _parts(query):
+            field_type = self.schema[part.fieldname] if isinstance(part, Phrase) else None
+            if field_type is not None and not field_type.format.supports("positions"):
+                raise QueryError(
+                    f"{part.fieldname}: holds single values, not running text: search it "
+                    f'for one word at a time (no "phrase")'
+                )
         return query
 
     def search(self, text: str, limit: int = 20, side: str | None = None) -> SearchResults:
@@ -593,7 +603,14 @@ def _snippet(body: str, spans: list[tuple[int, int]]) -> Snippet:
 _UNSTEMMED = re.compile(
     r'(^|[\s(])(?:body:)?(?=[^\s:"()]*(?:[*?][^\s:"()]*|[^\s:"()]~\d*)(?:[\s)]|$))'
 )
-_FIELD_PREFIX = re.compile(r"(?<![\w:])([A-Za-z_]\w*):(?=\S)")
+_FIELD_PREFIX = re.compile(r"(?<!\w)([A-Za-z_]\w*):(?=\S)")  # also "doc:start:…"
+_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE"}
+
+
+def _parts(query: Query) -> Iterable[Query]:
+    yield query
+    for child in query.children():
+        yield from _parts(child)
 
 
 def _check_syntax(text: str) -> None:
@@ -616,3 +633,6 @@ def _check_syntax(text: str) -> None:
     words = outside.split()
     if words and (words[0] in {"AND", "OR"} or words[-1] in {"AND", "OR", "NOT"}):
         raise QueryError("AND, OR and NOT need a term to work on")
+    for first, second in zip(words, words[1:]):
+        if first in _OPERATORS and second in _OPERATORS:
+            raise QueryError(f"{first} {second}: two operators in a row need a term between")
