@@ -740,3 +740,26 @@ def test_a_tagged_passage_is_found_once_by_search(ws):
         assert hits.count((AIR_JAN, 1)) == 1, hits
 
     run_app(ws, scenario)
+
+
+def test_the_reader_moves_the_annotations_of_a_renamed_document(ws):
+    doc = "tatikyan-azerbaijan-obstruction-of-peace-process.txt"
+    text = Corpus(ws).load(doc).text
+    passage = text.passage(3)
+    AnnotationStore(ws).add(
+        doc, make_annotation(text, passage.start, passage.end, "disputed", "tester"), text
+    )
+    (ws.corpus_dir / doc).rename(ws.corpus_dir / "renamed.txt")
+
+    async def scenario(app, pilot):
+        await wait_for(pilot, lambda: path_of(ws, "renamed.txt").exists(), "the move")
+        app.open_document("renamed.txt")
+        await wait_for(pilot, lambda: app.view.document.id == "renamed.txt")
+        await settle(pilot)
+        assert [p.annotation.tag for p in app.placed] == ["disputed"]
+        assert [m.tag for m in app.view.marks] == ["disputed"]
+
+    recorder = run_app(ws, scenario)
+    assert not path_of(ws, doc).exists()
+    assert [a["tag"] for a in on_disk(ws, "renamed.txt")] == ["disputed"]
+    assert any("renamed.txt: its annotations follow it" in m for m in recorder.messages())
