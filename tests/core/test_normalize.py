@@ -497,3 +497,13 @@ def test_tatikyan_title_is_the_top_heading(normalized):
     assert n.blocks[0].text == title
     assert n.blocks[0].level == 1
     assert n.text.count(title) == 1
+
+
+@pytest.mark.parametrize("blank", [" \u2009 ", "\u3000", "\t \u00a0"])
+def test_a_line_of_unicode_spaces_in_column_text_is_not_a_crash(raw, blank):
+    """A chunk line made only of (Unicode) spaces has no last word to look at."""
+    lines = raw(BAKU).splitlines()[:600]
+    assert lines[3] == "have passed since the "  # a line of a short chunk, a heading candidate
+    lines[3] = blank
+    text = normalize("\n".join(lines))
+    assert text.passages and all(p.text.strip() for p in text.passages)

@@ -16,13 +16,14 @@ NORMALIZER_VERSION whenever a change alters the output, so indexes are rebuilt.
 
 from __future__ import annotations
 
-import bisect
 import re
 import statistics
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import accumulate, chain
 
 from briefreader.core.models import Block, BlockKind, NormalizedText
 from briefreader.core.sentences import sentence_spans
@@ -33,27 +34,42 @@ NORMALIZER_VERSION = 3
 LONG_PARAGRAPH = 2500
 PARAGRAPH_TARGET = 900
 
-_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u2060\ufeff]")
-_ODD_SPACE = re.compile("[\t\u00a0\u202f]")
-_ENDS_SENTENCE = re.compile(r"[.!?…:][”\"’')\]]*$")
-_ENDS_TITLE = re.compile(r"[.,;:\-–—]$")
+_INVISIBLE = "\u00ad\u200b\u200c\u2060\ufeff"  # soft hyphen, zero-width characters, BOM
+_ODD_SPACES = "\t\u00a0\u202f"
+_SENTENCE_ENDS = (".", "!", "?", "…", ":")
+_CLOSERS = "”\"’')]"  # closing quotes and brackets, after a sentence's end
+_TITLE_NEVER_ENDS = (".", ",", ";", ":", "-", "–", "—")
 _PAGE_NUMBERS = re.compile(r"\d{1,4}(?:\s+\d{1,4})?")
 _URL = re.compile(r"(?:https?://)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?:/\S*)?", re.IGNORECASE)
-# matched against lowercased text: an IGNORECASE alternation is ten times slower
-_BOILERPLATE = re.compile(
-    r"read more|continue reading|sign up for|subscribe to|share this|follow us|back to top"
+# found in lowercased text with str.find: a regex alternation (or IGNORECASE) is far slower
+_BOILERPLATE = (
+    "read more",
+    "continue reading",
+    "sign up for",
+    "subscribe to",
+    "share this",
+    "follow us",
+    "back to top",
 )
 _PUNCTUATION = "“”\"‘’'()[]{}.,;:!?…—–*«»"
 _LAST_WORD = re.compile(r"[^\W\d_][\w’']*$")
-_LINE_HYPHEN = re.compile(r"([^\W\d_][\w’']*)-\n([^\W\d_][\w’'-]*)")
+_HYPHEN_BREAK = re.compile(r"-\n(?=[^\W\d_])")  # a line-end hyphen, a word on the next line
+_WORD_AFTER = re.compile(r"[^\W\d_][\w’'-]*")
+# chunks of column text: runs of lines between blank lines, cut again before an indented line
+_CHUNK_BREAK = re.compile(r"\n(?:[ \t]*\n)+|\n(?=[ \t]+\S)")
+_AFTER_LINE_HYPHEN = re.compile(r"-\n[ \t]*([\w’']+)")
+# a line break after a dash or slash, or before an em dash; "\n" first, for a fast search
+_DASH_BREAK = re.compile(r"\n(?:(?<=[—–/]\n)|(?=—))")
 _TOC_HEADER = re.compile(r"(?:table of )?contents", re.IGNORECASE)
 _TOC_ENTRY = re.compile(r"(?:[-•*]\s+.*|\d{1,4}|.*(?:\.{3,}|…)\s*\d{1,4})")
 _BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
+_SPACE_RUN = re.compile(r"\s{2,}")
 _MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!$|>])")  # "\$600" is "$600"
 _MARKDOWN_HEADING = re.compile(r"(#{1,6})\s+(.+?)\s*#*")
 _NUMBERED_HEADING = re.compile(r"(?:[IVXLC]{1,6}|\d{1,2})\.\s+\S.*")
-_ESSAY_END = re.compile(r"\s+BD\s*$")  # the end mark of a Baku Dialogues essay
+_ESSAY_END = "BD"  # the end mark of a Baku Dialogues essay
 _WORD = re.compile(r"[^\W\d_](?:[\w’'-]*\w)?")
+_WORD_CHARS = re.compile(r"\w+")
 _STOP_WORDS = frozenset(
     "the of and in to for a an on with at by from is are as its or but not into over".split()
 )
@@ -72,7 +88,8 @@ _NUMERALS = frozenset(
 def normalize(raw: str) -> NormalizedText:
     """Rebuild raw document text into headings and passages with offsets."""
     lines = _drop_furniture(canonical(raw))
-    drafts = _ColumnLayout(lines).drafts() if _is_column_layout(lines) else _flow_drafts(lines)
+    width = _column_width(lines)
+    drafts = _flow_drafts(lines) if width is None else _ColumnLayout(lines, width).drafts()
     return _assemble(_split_long(drafts))
 
 
@@ -83,9 +100,14 @@ def canonical(raw: str) -> str:
     annotations anchor the same way whichever variant is on disk.
     """
     text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    # one str.replace per character: a regex character class is several times slower
     if not text.isascii():
-        text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
-    return _ODD_SPACE.sub(" ", text)
+        text = unicodedata.normalize("NFC", text)
+        for char in _INVISIBLE:
+            text = text.replace(char, "")
+    for char in _ODD_SPACES:
+        text = text.replace(char, " ")
+    return text
 
 
 @dataclass
@@ -103,32 +125,53 @@ def _drop_furniture(text: str) -> list[str]:
     boilerplate, mastheads and tables of contents blanked (blank, not removed: they still
     separate what was on either side), and letter-spaced words closed up."""
     lines = text.split("\n")
-    stripped = [line.strip() for line in lines]
-    lowered = text.lower()
-    if len(lowered) == len(text):
-        found = _BOILERPLATE.finditer(lowered)
-    else:  # a few letters change length when lowercased: offsets would drift
-        found = re.finditer(_BOILERPLATE.pattern, text, re.IGNORECASE)
-    boilerplate = {_line_around(text, m.start()) for m in found}
-    drop: set[str] = {s for s in boilerplate if len(s) <= 120}
-    closed_up: dict[str, str] = {}
-    for s, count in Counter(stripped).items():  # each distinct line once
-        if not s:
-            continue
-        if half := _doubled(s):
-            drop.update((s, half))
-        elif _is_furniture(s) or (count >= 3 and len(s) <= 60 and not _ENDS_SENTENCE.search(s)):
-            drop.add(s)
-        elif len(s) < 3 * (s.count(" ") + 1) and s.count(" ") >= 4:
-            closed_up[s] = _close_up(s)
+    stripped = list(map(str.strip, lines))
+    drop, closed_up = _furniture(Counter(stripped))
+    drop.update(s for s in _boilerplate_lines(text) if len(s) <= 120)
+    fixed = closed_up | dict.fromkeys(drop, "")
+    # a line keeps its indent (a page start) unless dropped: test for one, as few lines have it
     lines = [
-        "" if s in drop else line[: len(line) - len(line.lstrip())] + closed_up.get(s, s)
+        fixed.get(s, s) if s in drop or not line[:1].isspace() else _indent(line) + fixed.get(s, s)
         for line, s in zip(lines, stripped, strict=True)
     ]
     _drop_toc(lines)
     _drop_caps_run(lines, range(len(lines)), minimum=3)  # a masthead
     _drop_caps_run(lines, range(len(lines) - 1, -1, -1), minimum=1)  # back-cover lines
     return lines
+
+
+def _furniture(counts: Counter[str]) -> tuple[set[str], dict[str, str]]:
+    """Of the distinct stripped lines, those to drop (doubled running heads, page furniture,
+    short lines repeated without ending a sentence), and the letter-spaced ones closed up."""
+    drop: set[str] = set()
+    closed_up: dict[str, str] = {}
+    for s, count in counts.items():
+        if not s:
+            continue
+        if half := _doubled(s):
+            drop.update((s, half))
+        elif _is_furniture(s) or (count >= 3 and len(s) <= 60 and not _ends_sentence(s)):
+            drop.add(s)
+        elif (spaces := s.count(" ")) >= 4 and len(s) < 3 * (spaces + 1):
+            closed_up[s] = _close_up(s)
+    return drop, closed_up
+
+
+def _boilerplate_lines(text: str) -> Iterator[str]:
+    """The stripped lines holding a phrase of web boilerplate, in any case."""
+    folded = text.lower()
+    if len(folded) != len(text):
+        # "İ" lowercases to two letters, and offsets would drift: fold as re.IGNORECASE does
+        folded = text.replace("İ", "i").replace("ı", "i").replace("ſ", "s").lower()
+    for phrase in _BOILERPLATE:
+        at = folded.find(phrase)
+        while at >= 0:
+            yield _line_around(text, at)
+            at = folded.find(phrase, at + len(phrase))
+
+
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip())]
 
 
 def _line_around(text: str, offset: int) -> str:
@@ -139,13 +182,11 @@ def _line_around(text: str, offset: int) -> str:
 def _doubled(s: str) -> str:
     """`X X` or `XX` (the same head printed on both pages of a spread) gives `X`, else ``."""
     half = len(s) // 2
-    if half < 5:
+    second = len(s) - half  # where the second X starts: after the space if len(s) is odd
+    # first-letter test before slicing: this runs on every distinct line
+    if half < 5 or s[0] != s[second] or (second > half and s[half] != " "):
         return ""
-    if len(s) % 2 == 0 and s[:half] == s[half:]:
-        return s[:half]
-    if s[half] == " " and s[:half] == s[half + 1 :]:
-        return s[:half]
-    return ""
+    return s[second:] if s.startswith(s[second:]) else ""
 
 
 def _is_furniture(s: str) -> bool:
@@ -158,8 +199,15 @@ def _is_furniture(s: str) -> bool:
 
 
 def _drop_toc(lines: list[str]) -> None:
-    for i, line in enumerate(lines):
-        if _TOC_HEADER.fullmatch(line.strip()):
+    """Blank a table of contents: its header and the entry and blank lines after it."""
+    # the header line holds "content" in some case: test only such lines
+    low = "\n".join(lines).lower()
+    i = counted = 0  # `i`: the line of offset `counted`
+    at = low.find("content")
+    while at >= 0:
+        i += low.count("\n", counted, at)
+        counted = at
+        if _TOC_HEADER.fullmatch(lines[i].strip()):
             lines[i] = ""
             for j in range(i + 1, len(lines)):
                 s = lines[j].strip()
@@ -167,6 +215,7 @@ def _drop_toc(lines: list[str]) -> None:
                     break
                 lines[j] = ""
             return
+        at = low.find("content", at + 1)
 
 
 def _drop_caps_run(lines: list[str], order: range, minimum: int) -> None:
@@ -198,9 +247,25 @@ def _close_up(line: str) -> str:
     return " ".join(part.replace(" ", "") for part in re.split(r"\s{2,}", line))
 
 
-def _is_column_layout(lines: list[str]) -> bool:
-    lengths = [len(line.strip()) for line in lines if line.strip()]
-    return len(lengths) >= 40 and statistics.median(lengths) < 50
+def _word_before(text: str, end: int, start: int = 0) -> re.Match[str] | None:
+    """The word (a letter, then letters, digits or apostrophes) ending at `end`, if any."""
+    # a word holds no space or line break: search from the last one, which is faster and
+    # keeps `$` from matching before a line break
+    start = max(start, text.rfind(" ", start, end) + 1, text.rfind("\n", start, end) + 1)
+    return _LAST_WORD.search(text, start, end)
+
+
+def _ends_sentence(text: str) -> bool:
+    """Whether `text` (with no line break) ends in `.!?…:` and any closing quotes or brackets."""
+    return text.rstrip(_CLOSERS).endswith(_SENTENCE_ENDS)
+
+
+def _column_width(lines: list[str]) -> float | None:
+    """The median length of the non-blank lines if they are set in narrow columns, else None."""
+    lengths = list(filter(None, map(len, map(str.strip, lines))))
+    if len(lengths) >= 40 and (width := statistics.median(lengths)) < 50:
+        return width
+    return None
 
 
 # --- joining lines ------------------------------------------------------------------------
@@ -222,7 +287,7 @@ class _Joiner:
         """Every whole word of the text, lowercased; a word split at a line end is left out."""
         low = self.text.lower()
         words = {t.strip(_PUNCTUATION) for t in set(low.split()) if not t.endswith("-")}
-        return words - set(re.findall(r"-\n[ \t]*([\w’']+)", low))
+        return words - set(_AFTER_LINE_HYPHEN.findall(low))
 
     def join(self, left: str, right: str) -> str:
         """Join two pieces of text that a line or column break separated."""
@@ -230,39 +295,55 @@ class _Joiner:
             return left or right
         if left[-1] in "—–/" or right[0] == "—":
             return left + right
-        if left[-1] == "-" and right[0].isalpha() and (word := _LAST_WORD.search(left[:-1])):
+        if left[-1] == "-" and right[0].isalpha() and (word := _word_before(left, len(left) - 1)):
             return left[: word.start()] + self._rejoin(word.group(), right)
         return left + " " + right
 
     def join_lines(self, lines: list[str]) -> str:
         """The lines of one chunk as one string, hyphenated words mended."""
-        text = "\n".join(line.strip() for line in lines)
+        text = "\n".join(map(str.strip, lines))
         if "-\n" in text:
-            text = _LINE_HYPHEN.sub(self._rejoin_match, text)
-        return re.sub(r"(?<=[—–/])\n|\n(?=—)", "", text).replace("\n", " ")
+            text = self._mend_line_hyphens(text)
+        return _DASH_BREAK.sub("", text).replace("\n", " ")
 
-    def _rejoin_match(self, match: re.Match[str]) -> str:
-        start = match.start(1)
-        # "people-to-" / "people": a linking word inside a compound keeps its hyphens
-        in_compound = (
-            match.group(1) in _LINKING_WORDS and start > 0 and match.string[start - 1] == "-"
-        )
-        return self._rejoin(match.group(1), match.group(2), in_compound=in_compound)
+    def _mend_line_hyphens(self, text: str) -> str:
+        """`text` with each word broken by a hyphen at a line end rejoined (see `_rejoin`).
+
+        A break is a word (a letter, then letters, digits or apostrophes), `-`, a line break
+        and a word going on in letters, digits, apostrophes or hyphens; breaks are taken left
+        to right without overlap. Each is found from its `-\n`: a regex starting with the
+        word would be tried at every letter of the text, at ten times the cost.
+        """
+        pieces = []
+        done = 0  # where the last match ended
+        for hyphen in _HYPHEN_BREAK.finditer(text):
+            at = hyphen.start()
+            if at < done or not (first := _word_before(text, at, done)):
+                continue  # no word before, or the hyphen ended the last match ("self-/made")
+            start, word = first.start(), first.group()
+            rest = _WORD_AFTER.match(text, at + 2)
+            # "people-to-" / "people": a linking word inside a compound keeps its hyphens
+            in_compound = word in _LINKING_WORDS and text[start - 1 : start] == "-"
+            pieces.append(text[done:start])
+            pieces.append(self._rejoin(word, rest.group(), in_compound=in_compound))
+            done = rest.end()
+        pieces.append(text[done:])
+        return "".join(pieces)
 
     @cached_property
-    def _sorted_words(self) -> list[str]:
-        return sorted(self.words)
+    def _word_list(self) -> str:
+        """Every word on a line of its own, to look words up by their start."""
+        return "\n" + "\n".join(self.words)
 
     def _starts_a_word(self, prefix: str) -> bool:
-        i = bisect.bisect_left(self._sorted_words, prefix)
-        return i < len(self._sorted_words) and self._sorted_words[i].startswith(prefix)
+        return "\n" + prefix in self._word_list
 
     def _rejoin(self, first: str, rest: str, *, in_compound: bool = False) -> str:
         """`first-` at a line end, then `rest` (which begins with a word) on the next line."""
-        second = _WORD.match(rest)
-        word = second.group().lower() if second else ""
         if rest[0].isupper():
             return f"{first}-{rest}"  # "Emilia-" / "Romagna"
+        second = _WORD.match(rest)
+        word = second.group().lower() if second else ""
         if word in ("and", "or", "to"):
             return f"{first}- {rest}"  # "six- and four-lane"
         low = first.lower()
@@ -302,30 +383,28 @@ class _Chunk:
 
     @property
     def ends_sentence(self) -> bool:
-        return self.essay_end or bool(_ENDS_SENTENCE.search(self.text))
+        return self.essay_end or _ends_sentence(self.text)
 
 
 class _ColumnLayout:
-    def __init__(self, lines: list[str]) -> None:
+    def __init__(self, lines: list[str], width: float) -> None:
         text = "\n".join(lines)
         self.joiner = _Joiner(text)
-        wide = 1.6 * statistics.median(len(line.strip()) for line in lines if line.strip())
+        wide = 1.6 * width
         self.chunks = []
-        # chunks: runs of lines between blank lines, cut again where a line starts indented
-        for run in re.split(r"\n(?:[ \t]*\n)+", text):
-            for piece in re.split(r"\n(?=[ \t]+\S)", run):
-                if not piece.strip():
-                    continue
-                chunk = _Chunk(piece.split("\n"), page_start=piece[0].isspace())
-                chunk.text = self.joiner.join_lines(chunk.lines)
-                if end := _ESSAY_END.search(chunk.text):
-                    chunk.text = chunk.text[: end.start()]
-                    chunk.essay_end = True
-                if len(chunk.lines) >= 2:
-                    long_lines = sum(len(line.strip()) > wide for line in chunk.lines)
-                    chunk.wide = long_lines >= 0.6 * len(chunk.lines)
-                if chunk.text:
-                    self.chunks.append(chunk)
+        for piece in _CHUNK_BREAK.split(text):
+            if not piece.strip():
+                continue
+            chunk = _Chunk(piece.split("\n"), page_start=piece[0].isspace())
+            chunk.text = self.joiner.join_lines(chunk.lines)
+            if (body := _essay_body(chunk.text)) is not None:
+                chunk.text = body
+                chunk.essay_end = True
+            if len(chunk.lines) >= 2:
+                long_lines = sum(len(line.strip()) > wide for line in chunk.lines)
+                chunk.wide = long_lines >= 0.6 * len(chunk.lines)
+            if chunk.text:
+                self.chunks.append(chunk)
         self._mark_pull_quotes()
         self._move_front_matter()
 
@@ -336,30 +415,47 @@ class _ColumnLayout:
         elsewhere. Runs are taken from the end, and a skipped run no longer counts as
         "elsewhere", so one copy of any repeated text always stays.
         """
-        words = [_words(c.text) for c in self.chunks]
-        grams = Counter(_grams([w for chunk_words in words for w in chunk_words]))
-        i = len(self.chunks) - 1
-        while i >= 0:
-            i -= self._pull_quote_at(i, words, grams) or 1
+        chunk_words = [_words(c.text) for c in self.chunks]
+        words = list(chain.from_iterable(chunk_words))
+        starts = list(accumulate(map(len, chunk_words), initial=0))  # of each chunk in `words`
+        # by last chunk: (first chunk, 4-grams) of each run that could be a pull quote
+        candidates = [
+            [
+                (first, list(_grams(words[starts[first] : starts[last + 1]])))
+                for first in self._runs_ending_at(last, starts)
+            ]
+            for last in range(len(self.chunks))
+        ]
+        # count only the 4-grams of those runs: a tuple for every 4-gram of the text costs more
+        wanted = {gram for runs in candidates for _, run in runs for gram in run}
+        counts = Counter(filter(wanted.__contains__, _grams(words)))
+        last = len(self.chunks) - 1
+        while last >= 0:
+            last -= self._pull_quote_at(last, candidates[last], counts) or 1
 
-    def _pull_quote_at(self, last: int, words: list[list[str]], grams: Counter) -> int:
-        """Length of the pull-quote run ending at chunk `last`, 0 if there is none."""
+    def _runs_ending_at(self, last: int, starts: list[int]) -> Iterator[int]:
+        """The first chunks of the runs ending at chunk `last` that could be pull quotes,
+        shortest run first: up to four chunks and 8 to 60 words (`starts`: where each chunk's
+        words start), none of them wide, starting a sentence and ending one."""
         if not self.chunks[last].ends_sentence:
-            return 0
+            return
+        end = starts[last + 1]
         for first in range(last, max(last - 4, -1), -1):
             chunk = self.chunks[first]
-            if chunk.wide or chunk.skip:
-                return 0
-            run_words = [w for k in range(first, last + 1) for w in words[k]]
-            if len(run_words) > 60:
-                return 0
-            if chunk.starts_lower or len(run_words) < 8:
-                continue
-            run = _grams(run_words)
+            if chunk.wide or end - starts[first] > 60:
+                return
+            if not chunk.starts_lower and end - starts[first] >= 8:
+                yield first
+
+    def _pull_quote_at(
+        self, last: int, runs: list[tuple[int, list[tuple[str, ...]]]], counts: Counter
+    ) -> int:
+        """Length of the pull-quote run among `runs` (ending at chunk `last`), 0 if none."""
+        for first, run in runs:
             own = Counter(run)
-            repeated = sum(1 for g in run if grams[g] > own[g])
+            repeated = sum(1 for g in run if counts[g] > own[g])
             if repeated >= 0.8 * len(run):
-                grams.subtract(run)
+                counts.subtract(run)
                 for k in range(first, last + 1):
                     self.chunks[k].skip = True
                 return last - first + 1
@@ -391,6 +487,8 @@ class _ColumnLayout:
         """(bio chunk, subtitle, author) when chunk `i` ends in an author's name under a
         title and the text after it goes on mid-sentence; chunks used are marked skipped."""
         chunk = self.chunks[i]
+        if len(chunk.lines) > 4:
+            return None
         following = self.chunks[i + 1] if i + 1 < len(self.chunks) else None
         name = chunk.lines[-1].strip()
         if following is None or not following.starts_lower or not _is_name(name):
@@ -403,7 +501,7 @@ class _ColumnLayout:
             parts = [self.chunks[i - 1], chunk]
         else:
             return None
-        if not _is_title(subtitle) or len(chunk.lines) > 4:
+        if not _is_title(subtitle):
             return None
         for part in parts:
             part.skip = True
@@ -431,9 +529,9 @@ class _ColumnLayout:
 
         for i, chunk in enumerate(chunks):
             following = chunks[i + 1] if i + 1 < len(chunks) else None
-            is_open = bool(paragraph) and not _ENDS_SENTENCE.search(paragraph[-1])
+            is_open = bool(paragraph) and not _ends_sentence(paragraph[-1])
             if aside is not None:
-                continuing = not _ENDS_SENTENCE.search(aside.text) or chunk.text[0] in "–—"
+                continuing = not _ends_sentence(aside.text) or chunk.text[0] in "–—"
                 if continuing and not chunk.wide:
                     aside.text = self.joiner.join(aside.text, chunk.text)
                     continue
@@ -483,11 +581,20 @@ class _ColumnLayout:
         return [heading]
 
 
+def _essay_body(text: str) -> str | None:
+    """`text` before the end mark of an essay (a last word `BD`), None if it has none."""
+    body = text.rstrip()
+    if body.endswith(_ESSAY_END) and body[-3:-2].isspace():
+        return body[:-2].rstrip()
+    return None
+
+
 def _is_heading(chunk: _Chunk) -> bool:
     """A section heading: a title of at most three lines, none ending on an article."""
     if len(chunk.lines) > 3 or not _is_title(chunk.text):
         return False
-    return not any(line.split()[-1].lower() in ("the", "a", "an", "of") for line in chunk.lines)
+    last_words = (words[-1].lower() for words in map(str.split, chunk.lines) if words)
+    return not any(word in ("the", "a", "an", "of") for word in last_words)
 
 
 def _aside_kind(text: str) -> BlockKind:
@@ -496,18 +603,20 @@ def _aside_kind(text: str) -> BlockKind:
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"\w+", text.lower())
+    return _WORD_CHARS.findall(text.lower())
 
 
-def _grams(words: list[str]) -> list[tuple[str, ...]]:
+def _grams(words: list[str]) -> Iterator[tuple[str, str, str, str]]:
     """The word 4-grams of `words`."""
-    return list(zip(words, words[1:], words[2:], words[3:], strict=False))
+    return zip(words, words[1:], words[2:], words[3:], strict=False)
 
 
 def _is_title(text: str) -> bool:
     """Short, capitalised like a title, and not ending like a sentence or a fragment."""
+    if len(text) > 90 or text.endswith(_TITLE_NEVER_ENDS):
+        return False
     words = text.split()
-    if not 1 <= len(words) <= 12 or len(text) > 90 or _ENDS_TITLE.search(text):
+    if not 1 <= len(words) <= 12:
         return False
     if not (text[0].isupper() or text[0].isdigit() or text[0] in "“\"‘'"):
         return False
@@ -518,8 +627,10 @@ def _is_title(text: str) -> bool:
 
 def _is_name(text: str) -> bool:
     """A person's name as printed in a byline: two to four capitalised words."""
+    if len(text) > 40:
+        return False
     words = text.split()
-    if not 2 <= len(words) <= 4 or len(text) > 40 or any(c.isdigit() for c in text):
+    if not 2 <= len(words) <= 4 or any(c.isdigit() for c in text):
         return False
     return all(
         w[0].isupper() and w.lower() not in _STOP_WORDS and w.replace("-", "").isalpha()
@@ -533,9 +644,7 @@ def _is_name(text: str) -> bool:
 def _flow_drafts(lines: list[str]) -> list[_Draft]:
     units: list[str] = []
     for line in lines:
-        s = _BOLD.sub(lambda m: m.group(1) or m.group(2), line.strip())
-        s = _MARKDOWN_ESCAPE.sub(r"\1", s)
-        s = re.sub(r"\s{2,}", " ", s)
+        s = _plain(line.strip())
         if not s or (units and s == units[-1]):
             continue
         if units and len(units[-1]) >= 40 and s.startswith(units[-1]):
@@ -565,7 +674,7 @@ def _flow_drafts(lines: list[str]) -> list[_Draft]:
         elif (
             drafts
             and drafts[-1].kind is BlockKind.PARAGRAPH
-            and not _ENDS_SENTENCE.search(drafts[-1].text)
+            and not _ends_sentence(drafts[-1].text)
         ):
             drafts[-1].text += " " + unit  # a paragraph cut by a page break
         else:
@@ -573,9 +682,21 @@ def _flow_drafts(lines: list[str]) -> list[_Draft]:
     return drafts
 
 
+def _plain(line: str) -> str:
+    """`line` without Markdown bold marks or escapes, its runs of whitespace made one space."""
+    # each substitution only where it can apply: most lines are long and need none
+    if "**" in line or "__" in line:
+        line = _BOLD.sub(lambda m: m.group(1) or m.group(2), line)
+    if "\\" in line:
+        line = _MARKDOWN_ESCAPE.sub(r"\1", line)
+    if not line.isprintable() or "  " in line:  # all whitespace but " " is unprintable
+        line = _SPACE_RUN.sub(" ", line)
+    return line
+
+
 def _is_flow_heading(unit: str, following: str) -> bool:
     """A short line that does not end like a sentence, before text that starts afresh."""
-    if not unit or len(unit) > 150 or _ENDS_TITLE.search(unit) or unit.endswith("."):
+    if not unit or len(unit) > 150 or unit.endswith(_TITLE_NEVER_ENDS):
         return False
     if not (unit[0].isupper() or unit[0].isdigit() or unit[0] in "“\"‘'"):
         return False
@@ -610,7 +731,7 @@ def _assemble(drafts: list[_Draft]) -> NormalizedText:
     pieces: list[str] = []
     offset = 0
     for draft in drafts:
-        text = " ".join(draft.text.split())
+        text = _squash_spaces(draft.text)
         if not text:
             continue
         if pieces:
@@ -620,3 +741,11 @@ def _assemble(drafts: list[_Draft]) -> NormalizedText:
         pieces.append(text)
         offset += len(text)
     return NormalizedText("".join(pieces), tuple(blocks))
+
+
+def _squash_spaces(text: str) -> str:
+    """`text` with each run of whitespace made one space, and none at either end."""
+    # all whitespace but " " is unprintable, so most text passes this test as it is
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
+    return " ".join(text.split())

@@ -20,10 +20,11 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         if _is_abbreviation(text, match.start()):
             continue
         end = match.end()
-        spans.append((start, len(text[:end].rstrip())))
+        spans.append((start, start + len(text[start:end].rstrip())))
         start = end
-    if start < len(text.rstrip()):
-        spans.append((start, len(text.rstrip())))
+    stop = len(text.rstrip())
+    if start < stop:
+        spans.append((start, stop))
     return spans
 
 
