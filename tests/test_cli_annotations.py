@@ -27,6 +27,7 @@ JSON_KEYS = {
     "quote",
     "start",
     "end",
+    "links",  # [{relation, doc, id}], see tests/core/test_links.py
 }
 QUOTE = "Baku controls at least 215 square kilometres of Armenia’s sovereign territory"
 

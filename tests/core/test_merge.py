@@ -34,7 +34,7 @@ from briefreader.core.merge import (
     merge_files,
     run,
 )
-from briefreader.core.models import Annotation, Target
+from briefreader.core.models import Annotation, Link, Target
 from briefreader.core.workspace import Workspace
 from tests.conftest import BUNDLED_CORPUS, TATIKYAN
 
@@ -435,6 +435,30 @@ def test_two_clones_annotate_the_same_document_and_nothing_is_lost(origin):
     git(bob.root, "push", "-q", "origin", "main")
     git(alice.root, "pull", "-q", "origin", "main")
     assert on_disk(alice) == on_disk(bob)
+
+
+@needs_git
+def test_two_clones_linking_the_same_annotation_keep_both_links(origin):
+    """Links merge as a set by (document, id, relation): each side's new link survives a
+    pull, together with a note edited on one side (tests/core/test_links.py has the table)."""
+    alice, bob = clone(origin, "alice"), clone(origin, "bob")
+    first = by_note(on_disk(alice))["first"]
+    second = by_note(on_disk(alice))["second"]
+    to_second = Link(TATIKYAN, second.id, "supports")
+    AnnotationStore(alice).link(TATIKYAN, first.id, to_second)
+    commit(alice, "alice links")
+    git(alice.root, "push", "-q", "origin", "main")
+
+    third = tag_passage(bob, 6, "rhetorical", "bob", note="third")
+    to_third = Link(TATIKYAN, third.id, "same-event")
+    AnnotationStore(bob).link(TATIKYAN, first.id, to_third)
+    AnnotationStore(bob).update(TATIKYAN, first.id, note="first, checked")
+    commit(bob, "bob links")
+    pulled = git(bob.root, "pull", "-q", "origin", "main")
+    assert "CONFLICT" not in pulled.stdout + pulled.stderr
+    merged = by_note(on_disk(bob))["first, checked"]
+    assert set(merged.links) == {to_second, to_third}
+    assert not any(dict(a.extra).get(CONFLICT_KEY) for a in on_disk(bob).annotations)
 
 
 @needs_git

@@ -91,6 +91,9 @@ def _annotation_json(doc_id: str, annotation: Annotation, state: str = "anchored
         "quote": target.quote,
         "start": target.start,
         "end": target.end,
+        "links": [
+            {"relation": link.relation, "doc": link.doc, "id": link.id} for link in annotation.links
+        ],
     }
 
 

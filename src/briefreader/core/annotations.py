@@ -25,7 +25,7 @@ from filelock import Timeout as LockTimeout
 from briefreader.core.anchoring import Anchor, anchor, context_of
 from briefreader.core.atomic import temp_files_of, write_atomic
 from briefreader.core.errors import AnnotationError, BriefreaderError, Problem
-from briefreader.core.models import Annotation, NormalizedText, Target
+from briefreader.core.models import RELATIONS, Annotation, Link, NormalizedText, Target
 from briefreader.core.workspace import Workspace
 from briefreader.core.yamlio import Mapping, Sequence, dump_yaml, load_yaml, location
 
@@ -34,8 +34,9 @@ if TYPE_CHECKING:
 
 SUFFIX = ".yaml"
 LOCK_TIMEOUT = 5.0
-_KEYS = ("id", "tag", "note", "annotator", "created", "updated", "target")
+_KEYS = ("id", "tag", "note", "links", "annotator", "created", "updated", "target")
 _TARGET_KEYS = ("quote", "prefix", "suffix", "start", "end")
+_LINK_KEYS = ("relation", "doc", "id")
 # A top-level key: the hash of the normalised text the file was last saved against, by which
 # the annotations of a renamed document find it again (see AnnotationStore.relink).
 TEXT_HASH = "text_sha256"
@@ -139,6 +140,15 @@ class AnnotationStore:
             self._parsed[path] = cached
         return _copy(cached[1])
 
+    def prepare(self, doc_id: str) -> None:
+        """Read and render a document's file ahead of its next save (the first save of a
+        big file otherwise pays for both); a file that cannot be read is left to the save."""
+        try:
+            contents = self.load(doc_id)
+        except AnnotationError:
+            return
+        render(contents, self._rendered.setdefault(self.path_for(doc_id), {}))
+
     def place(self, doc_id: str, text: NormalizedText) -> list[Placed]:
         """Every annotation of a document, anchored in its current text, in reading order."""
         placed = [Placed(a, anchor(text.text, a.target)) for a in self.load(doc_id).annotations]
@@ -171,8 +181,10 @@ class AnnotationStore:
                 current = self.load(doc_id)  # malformed: raises, the file is left alone
                 edit(current)
                 if text is not None:
-                    current.annotations = [_reanchored(a, text) for a in current.annotations]
-                    current.extra[TEXT_HASH] = text_hash(text)
+                    digest = text_hash(text)
+                    if current.extra.get(TEXT_HASH) != digest:  # else every one is in place
+                        current.annotations = [_reanchored(a, text) for a in current.annotations]
+                    current.extra[TEXT_HASH] = digest
                 self._write(path, current)
                 return current
         except LockTimeout:
@@ -184,7 +196,7 @@ class AnnotationStore:
 
     def _write(self, path: Path, contents: AnnotationFile) -> None:
         self._parsed.pop(path, None)
-        if not contents.annotations and not contents.extra:
+        if not contents.annotations and not contents.extra.keys() - {TEXT_HASH}:
             path.unlink(missing_ok=True)  # no annotations left: no file to clutter git
             return
         rendered = self._rendered.setdefault(path, {})
@@ -245,6 +257,89 @@ class AnnotationStore:
 
         self.change(doc_id, edit, text)
         return removed[0]
+
+    # -- links between annotations --------------------------------------------------------
+
+    def find(self, doc_id: str, annotation_id: str) -> Annotation | None:
+        """Annotation `annotation_id` of `doc_id`, None if there is none (AnnotationError if
+        the document's annotation file is malformed)."""
+        return next((a for a in self.load(doc_id).annotations if a.id == annotation_id), None)
+
+    def link(
+        self, doc_id: str, annotation_id: str, link: Link, text: NormalizedText | None = None
+    ) -> Annotation:
+        """Add `link` to annotation `annotation_id` of `doc_id` (stamping `updated`) and
+        return the annotation. Linking twice (same document, id and relation) changes
+        nothing. The relation must be one of RELATIONS and the annotation linked to must
+        exist; an annotation cannot link to itself."""
+        if link.relation not in RELATIONS:
+            raise AnnotationError(
+                f"unknown relation {link.relation!r}; use one of {', '.join(RELATIONS)}"
+            )
+        if not link.doc or not link.id:
+            raise AnnotationError("a link needs the document and the id it links to")
+        if (link.doc, link.id) == (doc_id, annotation_id):
+            raise AnnotationError(f"annotation {annotation_id} cannot link to itself")
+        missing = AnnotationError(
+            f"no annotation {link.id} on {link.doc} to link to; annotate that passage first"
+        )
+        # another document is read as it is now; this one, below, under its lock
+        if link.doc != doc_id and self.find(link.doc, link.id) is None:
+            raise missing
+        result: list[Annotation] = []
+
+        def edit(contents: AnnotationFile) -> None:
+            if link.doc == doc_id and not any(a.id == link.id for a in contents.annotations):
+                raise missing
+            i, existing = _find(contents, doc_id, annotation_id)
+            if not existing.linked(link):
+                links = (*existing.links, link)
+                contents.annotations[i] = replace(existing, links=links, updated=now())
+            result.append(contents.annotations[i])
+
+        self.change(doc_id, edit, text)
+        return result[0]
+
+    def unlink(
+        self, doc_id: str, annotation_id: str, link: Link, text: NormalizedText | None = None
+    ) -> Annotation:
+        """Remove `link` (matched by document, id and relation) from annotation
+        `annotation_id` of `doc_id` and return the annotation; a link it does not hold
+        changes nothing."""
+        result: list[Annotation] = []
+
+        def edit(contents: AnnotationFile) -> None:
+            i, existing = _find(contents, doc_id, annotation_id)
+            kept = tuple(other for other in existing.links if other.key != link.key)
+            if kept != existing.links:
+                contents.annotations[i] = replace(existing, links=kept, updated=now())
+            result.append(contents.annotations[i])
+
+        self.change(doc_id, edit, text)
+        return result[0]
+
+    def links_to(
+        self, doc_id: str, annotation_id: str | None = None
+    ) -> list[tuple[str, Annotation, Link]]:
+        """Every (document, annotation, link) whose link points at annotation
+        `annotation_id` of `doc_id` (at any annotation of it, if None): the other end of its
+        links, to show them in both places. Reads every annotation file; malformed ones are
+        skipped (problems() reports them)."""
+        found = []
+        for source in self.doc_ids():
+            try:
+                contents = self.load(source)
+            except AnnotationError:
+                continue
+            for annotation in contents.annotations:
+                if (source, annotation.id) == (doc_id, annotation_id):
+                    continue
+                found += [
+                    (source, annotation, link)
+                    for link in annotation.links
+                    if link.doc == doc_id and annotation_id in (None, link.id)
+                ]
+        return found
 
     def apply(
         self,
@@ -312,7 +407,29 @@ class AnnotationStore:
             if len(old) == 1 and len(new) == 1:  # anything less certain stays as it is
                 self._move(old[0], new[0])
                 moved.append((old[0], new[0]))
+        for old_id, new_id in moved:
+            self._retarget_links(old_id, new_id)
         return moved
+
+    def _retarget_links(self, old_id: str, new_id: str) -> None:
+        """Links to the annotations of a renamed document follow it to its new name."""
+
+        def retarget(annotation: Annotation) -> Annotation:
+            if not any(link.doc == old_id for link in annotation.links):
+                return annotation
+            links = (replace(x, doc=new_id) if x.doc == old_id else x for x in annotation.links)
+            return replace(annotation, links=tuple(links))
+
+        def edit(contents: AnnotationFile) -> None:
+            contents.annotations = [retarget(a) for a in contents.annotations]
+
+        for source in self.doc_ids():
+            try:
+                contents = self.load(source)
+            except AnnotationError:
+                continue  # reported by problems(); left alone
+            if any(link.doc == old_id for a in contents.annotations for link in a.links):
+                self.change(source, edit)
 
     def _move(self, old_id: str, new_id: str) -> None:
         """The new file is written before the old one is removed: a crash in between
@@ -325,13 +442,23 @@ class AnnotationStore:
             self._parsed.pop(self.path_for(old_id), None)
 
     def problems(self, known_docs: set[str], tags: set[str]) -> Iterator[Problem]:
-        """Malformed files, files of documents that are gone, unknown tags."""
+        """Malformed files, files of documents that are gone, unknown tags, links that
+        lead nowhere or have an unknown relation."""
+        loaded: dict[str, AnnotationFile | AnnotationError] = {}
         for doc_id in self.doc_ids():
-            path = self.path_for(doc_id)
             try:
-                contents = self.load(doc_id)
+                loaded[doc_id] = self.load(doc_id)
             except AnnotationError as exc:
-                yield Problem.from_error(exc)
+                loaded[doc_id] = exc
+        ids = {
+            doc_id: {a.id for a in contents.annotations}
+            for doc_id, contents in loaded.items()
+            if isinstance(contents, AnnotationFile)
+        }
+        for doc_id, contents in loaded.items():
+            path = self.path_for(doc_id)
+            if isinstance(contents, AnnotationError):
+                yield Problem.from_error(contents)
                 continue
             if doc_id not in known_docs:
                 yield Problem(path, f"no document {doc_id} in corpus/; its annotations are kept")
@@ -350,6 +477,10 @@ class AnnotationStore:
                         f"annotation {annotation.id}: unknown tag {annotation.tag!r}; add it to "
                         "annotations/codebook.yaml or fix it (it is kept as is)",
                     )
+                for message, severity in _link_problems(
+                    doc_id, annotation, known_docs, ids, set(loaded)
+                ):
+                    yield Problem(path, message, severity=severity)
 
 
 def _reanchored(annotation: Annotation, text: NormalizedText) -> Annotation:
@@ -360,6 +491,53 @@ def _reanchored(annotation: Annotation, text: NormalizedText) -> Annotation:
     prefix, suffix = context_of(text.text, placed.start, placed.end)
     moved = Target(text.text[placed.start : placed.end], prefix, suffix, placed.start, placed.end)
     return replace(annotation, target=moved)
+
+
+def _find(contents: AnnotationFile, doc_id: str, annotation_id: str) -> tuple[int, Annotation]:
+    for i, existing in enumerate(contents.annotations):
+        if existing.id == annotation_id:
+            return i, existing
+    raise AnnotationError(f"no annotation {annotation_id} on {doc_id}")
+
+
+def _link_problems(
+    doc_id: str,
+    annotation: Annotation,
+    known_docs: set[str],
+    ids: dict[str, set[str]],
+    files: set[str],
+) -> Iterator[tuple[str, str]]:
+    """(message, severity) for each link of `annotation` that is wrong: `ids` holds the
+    annotation ids of each readable file, `files` every annotation file's document."""
+    seen: set[tuple[str, str, str]] = set()
+    for link in annotation.links:
+        what = f"annotation {annotation.id} links ({link.relation}) to {link.doc}#{link.id}"
+        remove = "remove the link (in the reader, or from 'links' in this file)"
+        if link.relation not in RELATIONS:
+            yield (
+                f"annotation {annotation.id}: unknown link relation {link.relation!r} "
+                f"(to {link.doc}#{link.id}); use {', '.join(RELATIONS)} (it is kept as is)",
+                "error",
+            )
+        if link.key in seen:
+            yield f"{what} twice; {remove} once", "warning"
+        seen.add(link.key)
+        if (link.doc, link.id) == (doc_id, annotation.id):
+            yield f"{what}: to itself; {remove}", "error"
+        elif link.doc not in known_docs:
+            kept = " (its annotations are kept)" if link.doc in files else ""
+            yield (
+                f"{what}, but there is no document {link.doc} in corpus/{kept}; restore the "
+                f"document, or {remove}",
+                "error",
+            )
+        elif link.doc not in files or (link.doc in ids and link.id not in ids[link.doc]):
+            yield (
+                f"{what}, but {link.doc} has no annotation {link.id} (deleted?); restore it, "
+                f"or {remove}",
+                "error",
+            )
+        # else: linked to a file that cannot be read; that file is reported itself
 
 
 def make_annotation(
@@ -464,6 +642,7 @@ def _annotation(item: Mapping, path: Path) -> Annotation:
         if target.get(key) is not None and target.text(key) is None:
             raise AnnotationError(f"target {key!r} must be text", path, *location(target, key))
     prefix, suffix = target.text("prefix") or "", target.text("suffix") or ""
+    links = _links(item, path)
     unknown = [(k, v) for k, v in item.items() if k not in _KEYS]
     unknown += [(f"target.{k}", v) for k, v in target.items() if k not in _TARGET_KEYS]
     return Annotation(
@@ -474,8 +653,39 @@ def _annotation(item: Mapping, path: Path) -> Annotation:
         annotator=item.text("annotator") or "",
         created=item.text("created") or "",
         updated=item.text("updated") or "",
+        links=links,
         extra=tuple(unknown),
     )
+
+
+def _links(item: Mapping, path: Path) -> tuple[Link, ...]:
+    """The links of an annotation as the file holds them (a relation outside RELATIONS is
+    kept as written, for `check` to report; a link's unknown keys are kept too)."""
+    shape = "'links' must be a list of mappings, each with relation, doc and id"
+    value = item.get("links")
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise AnnotationError(shape, path, *location(item, "links"))
+    links = []
+    for number, entry in enumerate(value):
+        if not isinstance(entry, Mapping):
+            where = value.lines[number] if isinstance(value, Sequence) else location(item, "links")
+            raise AnnotationError(shape, path, *where)
+        fields = []
+        for key in _LINK_KEYS:
+            if entry.get(key) is None:
+                raise AnnotationError(f"link without {key!r}", path, entry.line, entry.column)
+            text = entry.text(key)
+            if not text:
+                raise AnnotationError(
+                    f"link {key!r} must be text, not empty", path, *location(entry, key)
+                )
+            fields.append(text)
+        relation, doc, ident = fields
+        extra = tuple((k, v) for k, v in entry.items() if k not in _LINK_KEYS)
+        links.append(Link(doc, ident, relation, extra))
+    return tuple(links)
 
 
 def text_hash(text: NormalizedText) -> str:
@@ -510,10 +720,7 @@ def render(
             known = a, dump_yaml([_plain(_item(a))])
             rendered[a.id] = known
         chunks.append(known[1])
-    # a chunk ending in a kept-newline block (`|+`) closes with the document end marker
-    # "...", which belongs only at the very end of the file
-    body = "".join(chunk.removesuffix("...\n") for chunk in chunks[:-1]) + chunks[-1]
-    return head + "annotations:\n" + body
+    return head + "annotations:\n" + "".join(chunks)
 
 
 def _item(a: Annotation) -> dict[str, object]:
@@ -521,6 +728,10 @@ def _item(a: Annotation) -> dict[str, object]:
     item: dict[str, object] = {"id": a.id, "tag": a.tag}
     if a.note:
         item["note"] = a.note
+    if a.links:
+        item["links"] = [
+            {"relation": x.relation, "doc": x.doc, "id": x.id, **dict(x.extra)} for x in a.links
+        ]
     item |= {"annotator": a.annotator, "created": a.created, "updated": a.updated}
     target: dict[str, object] = {
         "quote": a.target.quote,

@@ -3,15 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from briefreader.core.anchoring import AnchorState
 from briefreader.core.annotations import AnnotationStore
 from briefreader.core.corpus import Corpus
-from briefreader.core.errors import BriefreaderError, Problem
-from briefreader.core.models import Annotation, DocumentInfo
+from briefreader.core.errors import AnnotationError, BriefreaderError, Problem
+from briefreader.core.models import INVERSE_RELATIONS, Annotation, DocumentInfo, Link
 
 CONTEXT_CHARS = 160  # of the passage text shown before and after an excerpt
+
+
+@dataclass(frozen=True)
+class LinkEnd:
+    """The other end of a link, as an export shows it: the relation, the annotation at the
+    other end and the words it quotes."""
+
+    relation: str
+    doc: str
+    id: str
+    title: str  # the other document's title; its id when it is not in the corpus
+    quote: str  # the other annotation's quote; "" when it cannot be found
+    incoming: bool = False  # the other annotation links to this one
+
+    @property
+    def found(self) -> bool:
+        return bool(self.quote)
+
+    @property
+    def label(self) -> str:
+        """The relation as read from this end: "contradicts", or "contradicted by"."""
+        if not self.incoming:
+            return self.relation
+        return INVERSE_RELATIONS.get(self.relation, f"{self.relation} (from)")
 
 
 @dataclass(frozen=True)
@@ -27,6 +51,8 @@ class Excerpt:
     section: str  # heading path, " › " joined
     before: str  # context inside the passage, for reading the quote in place
     after: str
+    links: tuple[LinkEnd, ...] = ()  # what this annotation links to, in its order
+    linked_from: tuple[LinkEnd, ...] = ()  # annotations that link to this one
 
     @property
     def orphaned(self) -> bool:
@@ -135,4 +161,40 @@ def collect(
                 result.excerpts.append(excerpt)
     if progress:
         progress(len(documents), len(documents), "")
+    if result.excerpts:
+        ends = _LinkEnds(corpus, store)
+        result.excerpts = [ends.add_to(e) for e in result.excerpts]
     return result
+
+
+class _LinkEnds:
+    """Both ends of every link in the workspace, read once for a whole collection."""
+
+    def __init__(self, corpus: Corpus, store: AnnotationStore) -> None:
+        self.titles = {info.id: info.title for info in corpus.documents}
+        self.annotations: dict[str, dict[str, Annotation]] = {}
+        self.incoming: dict[tuple[str, str], list[tuple[str, Annotation, Link]]] = {}
+        for doc_id in store.doc_ids():
+            try:
+                annotations = store.load(doc_id).annotations
+            except AnnotationError:
+                continue  # reported by check; its annotations are simply not found
+            self.annotations[doc_id] = {a.id: a for a in annotations}
+            for a in annotations:
+                for link in a.links:
+                    self.incoming.setdefault((link.doc, link.id), []).append((doc_id, a, link))
+
+    def end(self, relation: str, doc: str, ident: str, incoming: bool) -> LinkEnd:
+        other = self.annotations.get(doc, {}).get(ident)
+        quote = other.target.quote if other is not None else ""
+        return LinkEnd(relation, doc, ident, self.titles.get(doc, doc), quote, incoming)
+
+    def add_to(self, excerpt: Excerpt) -> Excerpt:
+        doc_id, a = excerpt.info.id, excerpt.annotation
+        links = tuple(self.end(x.relation, x.doc, x.id, False) for x in a.links)
+        linked_from = tuple(
+            self.end(link.relation, source, other.id, True)
+            for source, other, link in self.incoming.get((doc_id, a.id), [])
+            if (source, other.id) != (doc_id, a.id)
+        )
+        return replace(excerpt, links=links, linked_from=linked_from)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import io
 import re
@@ -15,7 +16,7 @@ from briefreader.core.atomic import write_atomic
 from briefreader.core.codebook import load_codebook
 from briefreader.core.corpus import Corpus
 from briefreader.core.errors import ExportError
-from briefreader.core.excerpts import Collection, Excerpt, Filters, collect
+from briefreader.core.excerpts import Collection, Excerpt, Filters, LinkEnd, collect
 from briefreader.core.stats import Summary, summarize
 from briefreader.core.webanno import to_json
 
@@ -23,8 +24,9 @@ FORMATS = ("md", "csv", "json", "html")
 CSV_COLUMNS = (
     "document", "title", "publisher", "date", "side", "section", "passage", "start", "end",
     "tag", "quote", "note", "annotator", "created", "updated", "state", "id",
-    "context_before", "context_after",
+    "context_before", "context_after", "links",
 )  # fmt: skip
+LINK_QUOTE_CHARS = 100  # of the linked annotation's quote shown beside a link
 
 
 def build_export(
@@ -63,6 +65,22 @@ def citation(excerpt: Excerpt) -> str:
         parts.append(f"¶{excerpt.passage}")
     parts.append(f"chars {excerpt.start}–{excerpt.end}")
     return ", ".join(p for p in parts if p)
+
+
+def short_quote(quote: str, limit: int = LINK_QUOTE_CHARS) -> str:
+    """A quote on one line, cut at a word to about `limit` characters."""
+    flat = " ".join(quote.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.") + "…"
+
+
+def link_ends(excerpt: Excerpt) -> tuple[LinkEnd, ...]:
+    """An excerpt's links, those it makes first, then those made to it."""
+    return (*excerpt.links, *excerpt.linked_from)
 
 
 def render(
@@ -149,7 +167,24 @@ def to_markdown(excerpts: list[Excerpt], summary: Summary, group_by: str, label:
                 lines.append("")
                 if a.note:
                     lines += [_md_text(a.note), ""]
+                if e.links or e.linked_from:
+                    lines += [*(_md_link(end) for end in link_ends(e)), ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _md_link(end: LinkEnd) -> str:
+    """One list item: `- contradicts: “quote” — Title (doc#id)`; the id alone when the
+    annotation linked to cannot be found."""
+    where = f"`{end.doc}#{end.id}`"
+    if not end.found:
+        return f"- {_md_inline(end.label)}: {where} (not found)"
+    quote = _md_inline(short_quote(end.quote))
+    return f"- {_md_inline(end.label)}: “{quote}” — {_md_inline(end.title)} ({where})"
+
+
+def _md_inline(text: str) -> str:
+    """Text inside a line of Markdown, shown as written (no live HTML or emphasis)."""
+    return re.sub(r"([\\`*_\[\]<>|])", r"\\\1", " ".join(text.split()))
 
 
 # -- CSV -------------------------------------------------------------------------------------
@@ -168,6 +203,7 @@ def to_csv(excerpts: list[Excerpt]) -> str:
                 e.passage if e.passage is not None else "", e.start, e.end,
                 a.tag, a.target.quote, a.note, a.annotator, a.created, a.updated,
                 str(e.state), a.id, e.before, e.after,
+                "; ".join(str(link) for link in a.links),
             ]
         )  # fmt: skip
     return buffer.getvalue()
@@ -197,6 +233,8 @@ figcaption { font: 13px system-ui, sans-serif; color: #555; margin-top: .3rem; }
        border-radius: 3px; padding: 0 .35rem; }
 .note { display: block; font: italic 15px Georgia, serif; color: #1b1b1b; margin: .4rem 0 0 1rem;
         white-space: pre-wrap; }
+.links { margin: .3rem 0 0 1rem; padding-left: 1rem; }
+.relation { font-weight: bold; }
 """
 
 
@@ -231,9 +269,32 @@ def _html_summary(summary: Summary) -> str:
     )
 
 
+def _html_anchor(doc_id: str, annotation_id: str) -> str:
+    """The element id of an annotation's figure (ids and file names may hold any character)."""
+    digest = hashlib.sha1(f"{doc_id}\0{annotation_id}".encode()).hexdigest()[:12]
+    return f"a-{digest}"
+
+
+def _html_links(x: Excerpt, exported: set[tuple[str, str]]) -> str:
+    """The list of an excerpt's links; a linked annotation in this export is a link to it."""
+    e = html.escape
+    items = []
+    for end in link_ends(x):
+        where = f"<code>{e(end.doc)}#{e(end.id)}</code>"
+        if (end.doc, end.id) in exported:
+            where = f'<a href="#{_html_anchor(end.doc, end.id)}">{where}</a>'
+        if end.found:
+            what = f"“{e(short_quote(end.quote))}” — <cite>{e(end.title)}</cite> ({where})"
+        else:
+            what = f"{where} (not found)"
+        items.append(f'<li><span class="relation">{e(end.label)}</span>: {what}</li>')
+    return f'<ul class="links">{"".join(items)}</ul>' if items else ""
+
+
 def to_html(excerpts: list[Excerpt], summary: Summary, group_by: str, label: str) -> str:
     e = html.escape
     title = label or "Annotated excerpts"
+    exported = {(x.info.id, x.annotation.id) for x in excerpts}
     body = [f"<h1>{e(title)}</h1>", f"<p>{len(excerpts)} annotations.</p>"]
     body += ["<h2>Summary</h2>", _html_summary(summary)]
     for heading, subgroups in _groups(excerpts, group_by):
@@ -246,14 +307,15 @@ def to_html(excerpts: list[Excerpt], summary: Summary, group_by: str, label: str
                 state = f" ({e(str(x.state))})" if x.orphaned else ""
                 # inside the figcaption: a figure's caption must be its first or last child
                 note = f'<span class="note">{e(a.note.strip())}</span>' if a.note else ""
+                anchor = _html_anchor(x.info.id, a.id)
                 body.append(
-                    f'<figure style="--tag:{colour}"><blockquote>'
+                    f'<figure id="{anchor}" style="--tag:{colour}"><blockquote>'
                     f'<span class="context">{e(x.before)}</span>'
                     f"<mark>{e(a.target.quote)}</mark>"
                     f'<span class="context">{e(x.after)}</span></blockquote>'
                     f'<figcaption><span class="tag">{e(a.tag)}</span>{state} '
                     f"{e(a.annotator)} · {e(a.updated or a.created)}<br>{e(citation(x))}"
-                    f"{note}</figcaption></figure>"
+                    f"{note}{_html_links(x, exported)}</figcaption></figure>"
                 )
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'

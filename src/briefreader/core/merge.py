@@ -5,12 +5,17 @@ git runs `briefreader merge-driver %O %A %B %P` for files marked `merge=briefrea
 `.gitattributes` (see `install`): %O is the common ancestor ("base"), %A the checked-out
 version ("ours", where the result must be written), %B the other branch's ("theirs"), %P the
 file's path in the repository. The three-way merge is done per annotation, and within an
-annotation per field (tag, note, annotator, created, target, each unknown key):
+annotation per field (tag, note, annotator, created, target, each unknown key), except its
+links, which merge as a set keyed by (document, id, relation):
 
 - an annotation new on either side is kept; one deleted on one side and unchanged on the
   other is deleted;
 - a field changed on one side only takes that change, so one person re-tagging and another
   editing the note of the same annotation merge cleanly (`updated` becomes the later stamp);
+- a link added on either side is kept, and one removed on either side (and not added again
+  by the other) is removed, so two people linking the same annotation to different claims
+  both keep their links; only the same link given different unknown keys on the two sides
+  is a conflict;
 - the same field changed differently on both sides is a conflict: ours keeps the id and
   theirs is kept beside it under a new id, marked `conflict_with: <id>`, exactly as
   `AnnotationStore.apply` keeps a simultaneous edit (the file being written keeps its
@@ -38,7 +43,7 @@ from typing import TextIO
 from briefreader.core.annotations import SUFFIX, AnnotationFile, parse, render
 from briefreader.core.atomic import write_atomic
 from briefreader.core.errors import AnnotationError, BriefreaderError, format_location
-from briefreader.core.models import Annotation
+from briefreader.core.models import Annotation, Link
 
 DRIVER_NAME = "briefreader"
 DRIVER_COMMAND = "briefreader merge-driver %O %A %B %P"
@@ -228,6 +233,26 @@ def _merge_value(base: object, ours: object, theirs: object) -> object:
     return _CONFLICT
 
 
+def _merge_links(
+    base: tuple[Link, ...], ours: tuple[Link, ...], theirs: tuple[Link, ...]
+) -> tuple[Link, ...] | object:
+    """The three-way merge of two sets of links keyed by (document, id, relation), in our
+    order then theirs' new ones; _CONFLICT only when both sides changed the same link's
+    unknown keys differently."""
+    b, o, t = ({link.key: link for link in links} for links in (base, ours, theirs))
+    merged: list[Link] = []
+    for key in _keys(o, t):
+        value = _merge_value(b.get(key, _MISSING), o.get(key, _MISSING), t.get(key, _MISSING))
+        if value is _CONFLICT:
+            if key not in o or key not in t:  # removed on one side, changed on the other
+                value = o.get(key) or t.get(key)  # kept: work is never lost
+            else:
+                return _CONFLICT
+        if value is not _MISSING:
+            merged.append(value)  # type: ignore[arg-type]
+    return tuple(merged)
+
+
 def _fields(annotation: Annotation | None) -> dict[str, object]:
     if annotation is None:
         return {}
@@ -248,6 +273,9 @@ def _merge_annotation(
     field was changed differently on each."""
     if ours == theirs:
         return ours
+    links = _merge_links(base.links if base else (), ours.links, theirs.links)
+    if links is _CONFLICT:
+        return None
     b, o, t = _fields(base), _fields(ours), _fields(theirs)
     merged: dict[str, object] = {}
     for key in _keys(o, t, b):
@@ -264,6 +292,7 @@ def _merge_annotation(
         annotator=str(merged["annotator"]),
         created=str(merged["created"]),
         updated=max(ours.updated, theirs.updated),
+        links=links,  # type: ignore[arg-type]
         extra=tuple(
             (key.removeprefix("extra:"), value)
             for key, value in merged.items()

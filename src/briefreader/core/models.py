@@ -181,6 +181,39 @@ class Target:
     end: int
 
 
+# What a link between two annotations says about their claims (issue 8): the annotation
+# that holds the link `contradicts` the one it links to, `supports` it, or tells of the
+# `same-event`.
+RELATIONS = ("contradicts", "supports", "same-event")
+# ... and as read from the other end, where the link is shown too
+INVERSE_RELATIONS = {
+    "contradicts": "contradicted by",
+    "supports": "supported by",
+    "same-event": "same event as",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link from the annotation that holds it to annotation `id` of document `doc`.
+
+    A relation outside RELATIONS read from a file is kept as written (and reported by
+    `check`); `extra` holds keys of the link this version does not know, kept as is."""
+
+    doc: str
+    id: str
+    relation: str
+    extra: tuple[tuple[str, object], ...] = ()
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """What makes a link the same link: linking twice by this key is a no-op."""
+        return self.doc, self.id, self.relation
+
+    def __str__(self) -> str:
+        return f"{self.relation}:{self.doc}#{self.id}"
+
+
 @dataclass(frozen=True, slots=True)
 class Annotation:
     id: str
@@ -190,4 +223,9 @@ class Annotation:
     annotator: str = ""
     created: str = ""  # ISO 8601 UTC, as written in the file
     updated: str = ""
+    links: tuple[Link, ...] = ()  # to annotations (by id) of this or other documents
     extra: tuple[tuple[str, object], ...] = ()  # keys this version does not know, kept as is
+
+    def linked(self, link: Link) -> bool:
+        """Whether this annotation already holds `link` (by document, id and relation)."""
+        return any(existing.key == link.key for existing in self.links)

@@ -12,11 +12,12 @@ from briefreader.core.annotations import AnnotationStore, new_id
 from briefreader.core.corpus import Corpus
 from briefreader.core.errors import ExportError
 from briefreader.core.excerpts import Excerpt
-from briefreader.core.models import Annotation, Target
+from briefreader.core.models import Annotation, Link, Target
 
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 DOC_PREFIX = "urn:briefreader:doc:"
 ANNOTATION_PREFIX = "urn:briefreader:annotation:"
+RELATION_KEY = "briefreader:relation"
 
 
 class WebAnnotationError(ExportError):
@@ -35,6 +36,7 @@ def _item(excerpt: Excerpt) -> dict:
                 "format": "text/plain",
             }
         )
+    body += [_link_body(link) for link in a.links]
     source = {"id": DOC_PREFIX + info.id, "type": "Text", "title": info.title}
     if info.source:
         source["publisher"] = info.source
@@ -43,7 +45,7 @@ def _item(excerpt: Excerpt) -> dict:
     item = {
         "id": ANNOTATION_PREFIX + a.id,
         "type": "Annotation",
-        "motivation": "tagging" if not a.note else ["tagging", "commenting"],
+        "motivation": _motivation(a),
         "body": body,
         "target": {
             "source": source,
@@ -71,6 +73,34 @@ def _item(excerpt: Excerpt) -> dict:
         "state": str(excerpt.state),
     }
     return item
+
+
+def _motivation(a: Annotation) -> str | list[str]:
+    motivations = ["tagging", *(["commenting"] * bool(a.note)), *(["linking"] * bool(a.links))]
+    return motivations[0] if len(motivations) == 1 else motivations
+
+
+def _link_body(link: Link) -> dict:
+    """A link as a body with the purpose `linking` (Web Annotation Data Model, "Motivation
+    and Purpose"): a SpecificResource whose `source` is the linked annotation's IRI as this
+    export names annotations (urn:briefreader:annotation:<id>), whose `scope` (in the model,
+    the resource that "provides the scope or context") is the document holding it, and whose
+    relation, which the model has no term for, is `briefreader:relation`, in the same
+    vocabulary as `briefreader:citation`. For example:
+
+        {"type": "SpecificResource", "purpose": "linking",
+         "source": "urn:briefreader:annotation:3e5c16641d01",
+         "scope": "urn:briefreader:doc:apri-armenia-articles-on-azerbaijan.txt",
+         "briefreader:relation": "contradicts"}
+
+    `from_json` reads it back, so an export imported elsewhere keeps its links."""
+    return {
+        "type": "SpecificResource",
+        "purpose": "linking",
+        "source": ANNOTATION_PREFIX + link.id,
+        "scope": DOC_PREFIX + link.doc,
+        RELATION_KEY: link.relation,
+    }
 
 
 def to_json(excerpts: list[Excerpt], label: str) -> str:
@@ -160,6 +190,11 @@ def _read_item(item: object, number: int, path: Path) -> Imported:
     start, end = position.get("start", 0), position.get("end", 0)
     if not all(isinstance(v, int) and v >= 0 for v in (start, end)) or end < start:
         raise fail("its TextPositionSelector needs whole numbers with start <= end")
+    links = tuple(
+        _read_link(body, fail)
+        for body in bodies
+        if isinstance(body, dict) and body.get("purpose") == "linking"
+    )
     creator = item.get("creator")
     annotator = creator.get("name", "") if isinstance(creator, dict) else str(creator or "")
     annotation_id = str(item.get("id", "")).removeprefix(ANNOTATION_PREFIX)
@@ -180,8 +215,27 @@ def _read_item(item: object, number: int, path: Path) -> Imported:
             annotator=annotator,
             created=str(item.get("created") or ""),
             updated=str(item.get("modified") or item.get("created") or ""),
+            links=links,
         ),
     )
+
+
+def _read_link(body: dict, fail) -> Link:
+    """A `linking` body as `_link_body` writes it (its source and scope may also be objects
+    with an `id`)."""
+
+    def iri(key: str, prefix: str) -> str:
+        value = body.get(key)
+        value = value.get("id") if isinstance(value, dict) else value
+        if not isinstance(value, str) or not value.startswith(prefix) or value == prefix:
+            raise fail(f"its linking body needs a {key!r} starting with {prefix}")
+        return value.removeprefix(prefix)
+
+    source, scope = iri("source", ANNOTATION_PREFIX), iri("scope", DOC_PREFIX)
+    relation = body.get(RELATION_KEY)
+    if not isinstance(relation, str) or not relation:
+        raise fail(f"its linking body needs a {RELATION_KEY!r} (contradicts, supports, ...)")
+    return Link(scope, source, relation)
 
 
 @dataclass
@@ -189,6 +243,7 @@ class ImportReport:
     added: int = 0
     duplicates: int = 0
     unplaced: int = 0  # imported, but their quote does not fit the text here (orphans)
+    links_added: int = 0  # links of duplicates, new here, added to the annotation here
 
 
 def import_annotations(
@@ -213,8 +268,8 @@ def import_annotations(
         text = texts[doc_id]
 
         def edit(contents, incoming=incoming, text=text) -> None:
-            ids = {a.id for a in contents.annotations}
-            existing = {_fingerprint(a) for a in contents.annotations}
+            ids = {a.id: i for i, a in enumerate(contents.annotations)}
+            existing = {_fingerprint(a): i for i, a in enumerate(contents.annotations)}
             for annotation in incoming:
                 placed = anchor(text.text, annotation.target)
                 if placed.placed:
@@ -226,18 +281,32 @@ def import_annotations(
                 # same place by the same person: already here
                 if annotation.id in ids or _fingerprint(annotation) in existing:
                     report.duplicates += 1
+                    here = ids.get(annotation.id)
+                    here = existing[_fingerprint(annotation)] if here is None else here
+                    report.links_added += _add_links(contents, here, annotation.links)
                     continue
                 if not placed.placed:
                     report.unplaced += 1
                 if not annotation.id:
                     annotation = replace(annotation, id=new_id())
-                ids.add(annotation.id)
-                existing.add(_fingerprint(annotation))
+                ids[annotation.id] = len(contents.annotations)
+                existing[_fingerprint(annotation)] = len(contents.annotations)
                 contents.annotations.append(annotation)
                 report.added += 1
 
         store.change(doc_id, edit)
     return report
+
+
+def _add_links(contents, index: int, links: tuple[Link, ...]) -> int:
+    """Add to annotation `index` the links it lacks (a duplicate brings the links made since
+    it was first imported); returns how many."""
+    here = contents.annotations[index]
+    new = tuple(link for link in links if not here.linked(link))
+    new = tuple(link for i, link in enumerate(new) if link.key not in {x.key for x in new[:i]})
+    if new:
+        contents.annotations[index] = replace(here, links=(*here.links, *new))
+    return len(new)
 
 
 def _fingerprint(a: Annotation) -> tuple:
