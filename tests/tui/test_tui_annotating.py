@@ -29,7 +29,8 @@ SIZE = (120, 36)
 class Recorder:
     """Every notification the app shows, kept (the app's own list forgets expired ones)."""
 
-    def __init__(self) -> None:
+    def __init__(self, app: BriefreaderApp) -> None:
+        self.app = app  # for checks once it has exited
         self.seen: list[tuple[str, str]] = []
 
     def messages(self, severity: str | None = None) -> list[str]:
@@ -40,7 +41,7 @@ def run_app(workspace: Workspace, scenario, *, annotator: str | None = None) -> 
     """Run the reader on `workspace` under Pilot (120x36), once the first document shows and
     the index is ready, with the reading view focused."""
     app = BriefreaderApp(workspace, annotator)
-    recorder = Recorder()
+    recorder = Recorder(app)
     notify = app.notify
 
     def recording(message, *args, **kwargs):
@@ -281,6 +282,8 @@ def test_m_opens_the_note_editor_and_ctrl_s_saves_the_note(ws):
         assert item["note"].rstrip("\n") == "Casualty figure differs\nfrom the OSCE report"
         assert "  note: |-\n" in path_of(ws).read_text()  # a block scalar, as people write it
         pane = app.query_one(AnnotationList)
+        await pilot.press("a")  # the pane lists it with its note
+        await poll(pilot, lambda: pane.option_count == 1, "the pane")
         assert "Casualty figure differs" in str(pane.get_option_at_index(0).prompt)
         # editing it again starts from the saved note
         await pilot.press("m")
@@ -466,14 +469,14 @@ def test_t_filters_the_view_and_the_pane_by_tag(ws):
         await pilot.press("t")
         assert app.tag_filter == "factual"
         assert {m.tag for m in app.view.marks} == {"factual"} and len(app.view.marks) == 1
-        assert pane.option_count == 1
+        assert len(pane.items) == 1  # what the pane lists once shown
         await pilot.press("t")
         assert app.tag_filter == "disputed"
         assert {m.tag for m in app.view.marks} == {"disputed"} and len(app.view.marks) == 2
-        assert pane.option_count == 2
+        assert len(pane.items) == 2
         await pilot.press("t", "t")  # rhetorical (none), then all again
         assert app.tag_filter == ""
-        assert len(app.view.marks) == 3 and pane.option_count == 3
+        assert len(app.view.marks) == 3 and len(pane.items) == 3
         assert len(on_disk(ws)) == 3  # filtering never touches the file
 
     recorder = run_app(ws, scenario)
@@ -687,9 +690,10 @@ def test_an_orphaned_annotation_is_listed_and_not_drawn(ws):
     async def scenario(app, pilot):
         pane = app.query_one(AnnotationList)
         assert marks(app) == []
-        assert pane.option_count == 1
+        await pilot.press("a")
+        await poll(pilot, lambda: pane.option_count == 1, "the pane")
         assert "orphaned" in str(pane.get_option_at_index(0).prompt)
-        await pilot.press("a", "enter")
+        await pilot.press("enter")
         await settle(pilot)
         assert app.view.selection is None
         await pilot.press("f")  # a save of this document keeps the orphan as it was

@@ -9,7 +9,14 @@ from textual.widgets import Input, OptionList
 
 from briefreader.core.annotations import AnnotationStore, make_annotation
 from briefreader.core.corpus import Corpus
-from briefreader.tui.screens.compare import CounterScreen, PaneView, SideBySideScreen, TopicScreen
+from briefreader.tui.screens.compare import (
+    CounterScreen,
+    PaneView,
+    RelationScreen,
+    SideBySideScreen,
+    TopicScreen,
+)
+from briefreader.tui.widgets.annotation_list import AnnotationList
 
 TATIKYAN = "tatikyan-azerbaijan-obstruction-of-peace-process.txt"
 TERRITORY = 4  # "Baku controls at least 215 square kilometres of Armenia's sovereign territory"
@@ -155,3 +162,37 @@ def test_capital_a_shows_one_coder_then_another_then_all(tui, ws):
         assert seen[0] != seen[1]
 
     tui.run(scenario)
+
+
+def test_l_links_the_annotation_here_to_one_on_a_counter_passage(tui, ws):
+    async def scenario(app, pilot):
+        await at_territory(tui, app, pilot)
+        await pilot.press("d")  # the annotation here
+        await tui.settle(pilot)
+        screen = await counter_screen(tui, app, pilot)
+        other = screen.found.passages[0].hit
+        await pilot.press("l")  # nothing to link to there yet
+        await tui.settle(pilot)
+        assert isinstance(app.screen, CounterScreen)
+        await pilot.press("s", "tab", "f", "escape")  # tag it side by side
+        await tui.wait_for(pilot, lambda: isinstance(app.screen, CounterScreen))
+        await pilot.press("l")
+        await tui.wait_for(pilot, lambda: isinstance(app.screen, RelationScreen), "relations")
+        await pilot.press("enter")  # the first: contradicts
+        await tui.settle(pilot)
+        [here] = AnnotationStore(ws).load(TATIKYAN).annotations
+        [there] = AnnotationStore(ws).load(other.doc_id).annotations
+        assert [(link.doc, link.id, link.relation) for link in here.links] == [
+            (other.doc_id, there.id, "contradicts")
+        ]
+        await pilot.press("escape")
+        app.open_document(other.doc_id, passage=other.passage)
+        await tui.wait_for(pilot, lambda: app.view.document.id == other.doc_id)
+        await tui.settle(pilot)
+        await pilot.press("a")  # the pane shows the link made to it
+        await tui.settle(pilot)
+        pane = app.query_one(AnnotationList)
+        assert pane.incoming == {there.id: [f"contradicted by {TATIKYAN}#{here.id}"]}
+        assert "← contradicted by" in tui.screen_text(app)
+
+    tui.run(scenario, size=(160, 40))

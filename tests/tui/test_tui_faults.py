@@ -17,8 +17,8 @@ from briefreader.core.corpus import Corpus
 from briefreader.core.index import SearchIndex
 from briefreader.core.workspace import Workspace
 from briefreader.tui.app import BriefreaderApp
-from tests.tui.conftest import settle, started, wait_for
-from tests.tui.test_tui_annotating import path_of, tags_on_disk
+from tests.tui.conftest import settle, wait_for
+from tests.tui.test_tui_annotating import path_of, run_app, tags_on_disk
 
 AIR_JAN = "air-center-bulletin-2025-01.txt"  # the document the reader opens first
 TATIKYAN = "tatikyan-azerbaijan-obstruction-of-peace-process.txt"
@@ -29,22 +29,6 @@ SIZE = (120, 36)
 def ws(tui_workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     monkeypatch.setenv("BRIEFREADER_ANNOTATOR", "tester")
     return tui_workspace
-
-
-def run(workspace: Workspace, scenario) -> BriefreaderApp:
-    app = BriefreaderApp(workspace)
-
-    async def main() -> None:
-        async with app.run_test(size=SIZE) as pilot:
-            await started(pilot)
-            app.view.focus()
-            await pilot.pause()
-            await scenario(app, pilot)
-            if app.is_running:
-                await settle(pilot)
-
-    asyncio.run(main())
-    return app
 
 
 def errors(app: BriefreaderApp) -> list[str]:
@@ -76,7 +60,7 @@ def test_an_exception_in_a_worker_is_reported_and_the_app_stays_up(ws, monkeypat
         await pilot.press("j")  # and the reader still reads
         assert app.view.passage.number == 2
 
-    app = run(ws, scenario)
+    app = run_app(ws, scenario).app
     assert app.return_code in (None, 0)
 
 
@@ -102,7 +86,7 @@ def test_a_signal_saves_pending_changes_and_the_position_then_exits_cleanly(ws, 
         os.kill(os.getpid(), sig)
         await wait_for(pilot, lambda: not app.is_running, f"the app to exit on {name}")
 
-    app = run(ws, scenario)
+    app = run_app(ws, scenario).app
     assert app.return_code == 0
     assert tags_on_disk(ws) == ["factual"]  # the change kept in memory was saved on the way out
     state = json.loads((ws.state_dir / "reader.json").read_text(encoding="utf-8"))

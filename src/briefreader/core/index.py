@@ -14,6 +14,7 @@ import shutil
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import TypeVar
 
@@ -633,6 +634,6 @@ def _check_syntax(text: str) -> None:
     words = outside.split()
     if words and (words[0] in {"AND", "OR"} or words[-1] in {"AND", "OR", "NOT"}):
         raise QueryError("AND, OR and NOT need a term to work on")
-    for first, second in zip(words, words[1:]):
+    for first, second in pairwise(words):
         if first in _OPERATORS and second in _OPERATORS:
             raise QueryError(f"{first} {second}: two operators in a row need a term between")

@@ -24,7 +24,7 @@ from briefreader.core.annotations import (
 from briefreader.core.codebook import Codebook, load_codebook
 from briefreader.core.corpus import Document
 from briefreader.core.errors import BriefreaderError
-from briefreader.core.models import Annotation
+from briefreader.core.models import INVERSE_RELATIONS, Annotation
 from briefreader.tui.widgets.annotation_list import AnnotationList
 from briefreader.tui.widgets.document_view import DocumentView, Mark
 from briefreader.tui.widgets.library import Library
@@ -148,6 +148,22 @@ class AnnotationActions:
             document.id, Counter(p.annotation.tag for p in self.placed), styles
         )
 
+    def incoming_links(self, doc_id: str) -> dict[str, list[str]]:
+        """The links other annotations make to this document's, by annotation id, as read
+        from this end ("contradicted by …"). Reads every annotation file: call it off the UI."""
+        incoming: dict[str, list[str]] = {}
+        for source, annotation, link in self.store.links_to(doc_id):
+            label = INVERSE_RELATIONS.get(link.relation, link.relation)
+            incoming.setdefault(link.id, []).append(f"{label} {source}#{annotation.id}")
+        return incoming
+
+    def show_incoming(self, doc_id: str, incoming: dict[str, list[str]]) -> None:
+        document = self.view.document
+        if document is not None and document.id == doc_id:
+            pane = self.query_one(AnnotationList)
+            pane.incoming = incoming
+            pane.show(pane.items)
+
     def _with_unsaved(self, doc_id: str, text, placed: list[Placed]) -> list[Placed]:
         """What is on disk, with the changes that could not be saved yet laid over it."""
         for change in self.unsaved:
@@ -197,6 +213,8 @@ class AnnotationActions:
 
     def poll_annotation_file(self) -> None:
         """Pick up an annotation file changed by hand, by git or by another instance."""
+        if not self.query(DocumentView):  # a tick while the app shuts down
+            return
         document = self.view.document
         if document is not None and self._file_stamp(document.id) != self._stamp:
             self.refresh_annotations()

@@ -39,9 +39,15 @@ if TYPE_CHECKING:
     from briefreader.tui.screens.export import ExportRequest
 
 # the actions of keys that change or filter the reader's annotations, or compare its passage
-READER_ACTIONS = {
-    binding.action.split("(")[0] for binding in ANNOTATION_BINDINGS
-} | {"counter_passages", "topic", "export", "stats", "toggle_library", "find", "open_document"}
+READER_ACTIONS = {binding.action.split("(")[0] for binding in ANNOTATION_BINDINGS} | {
+    "counter_passages",
+    "topic",
+    "export",
+    "stats",
+    "toggle_library",
+    "find",
+    "open_document",
+}
 SAVE_DELAY = 1.0  # seconds: reading positions are saved once the reader pauses
 
 
@@ -176,6 +182,8 @@ class BriefreaderApp(AnnotationActions, App[None]):
             return
         if not get_current_worker().is_cancelled:
             self.call_from_thread(self._show, document, passage, section)
+            self.store.prepare(document.id)  # so that the first tag saves as fast as the rest
+            self.call_from_thread(self.show_incoming, document.id, self.incoming_links(document.id))
 
     def _show(self, document: Document, passage: int | None, section: Section | None) -> None:
         view = self.view
@@ -548,6 +556,45 @@ class BriefreaderApp(AnnotationActions, App[None]):
             self.notify(str(exc), severity="error")
             return
         self.toggle_tag_on(document, (passage.start, passage.end), tag, placed)
+
+    def link_to(self, item) -> None:
+        """Link the annotation here to one on a counter-passage, with a relation asked for."""
+        from briefreader.core.models import Link
+        from briefreader.tui.screens.compare import RelationScreen
+
+        document, source = self.view.document, self.annotation_under_cursor()
+        if document is None or source is None:
+            self.notify("Tag this passage first (f, d, r): a link joins two annotations")
+            return
+        hit = item.hit
+        try:
+            placed = self.store.place(hit.doc_id, self.corpus.load(hit.doc_id).text)
+        except BriefreaderError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        targets = [p for p in placed if p.anchor.placed and hit.start <= p.anchor.start < hit.end]
+        if not targets:
+            self.notify("That passage has no annotation yet: tag it side by side (s) first")
+            return
+        target = targets[0].annotation
+        question = (
+            f"{source.annotation.tag} here … {target.tag} in {item.info.title} ¶{hit.passage}"
+        )
+
+        def chosen(relation: str | None) -> None:
+            if relation is None:
+                return
+            link = Link(hit.doc_id, target.id, relation)
+            try:
+                self.store.link(document.id, source.annotation.id, link, document.text)
+            except BriefreaderError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            self.notify(f"Linked: {source.annotation.tag} here {relation} {target.tag} there")
+            self.refresh_annotations()
+            self.annotations_changed()
+
+        self.push_screen(RelationScreen(question), chosen)
 
     def action_topic(self) -> None:
         from briefreader.core.compare import topic

@@ -11,14 +11,14 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from briefreader.core.compare import Counterpart, Counterparts, SideView
 from briefreader.core.corpus import Document
 from briefreader.core.errors import BriefreaderError
-from briefreader.core.models import Passage
+from briefreader.core.models import RELATIONS, Passage
 from briefreader.rendering import counterpart_block, side_column
 
 
@@ -269,4 +269,28 @@ class TopicScreen(Screen[None]):
         )
 
     def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class RelationScreen(ModalScreen[str | None]):
+    """Which relation a link states: contradicts, supports, same event."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self._question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="relation-box"):
+            yield Static(self._question, id="relation-title")
+            yield OptionList(*(Option(name, id=name) for name in RELATIONS), id="relations")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
         self.dismiss(None)

@@ -59,6 +59,16 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("a", "show / hide the annotation pane (enter jumps to one)"),
             ("} / {", "next / previous annotation"),
             ("t", "show only one tag; press again for the next, then all"),
+            ("A", "show only one coder's annotations; again: the next, then everyone's"),
+        ),
+    ),
+    (
+        "Comparing narratives",
+        (
+            ("c", "counter-passages: other documents on this passage, the other side first"),
+            ("s (in the list)", "this passage and the chosen one side by side, both taggable"),
+            ("l (in the list)", "link the annotation here to one on the chosen passage"),
+            ("T", "topic view: what each side says about a query, with tag counts"),
         ),
     ),
 )

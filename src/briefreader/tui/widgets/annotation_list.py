@@ -22,16 +22,32 @@ class AnnotationList(OptionList):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.items: list[Placed] = []
+        self._stale = False  # items changed while the pane was hidden
+        self.incoming: dict[str, list[str]] = {}  # annotation id -> links made to it, as read
         self.tag_styles: dict[str, Style] = {}
 
     def show(self, items: list[Placed]) -> None:
-        highlighted = self.highlighted
+        """Show these annotations; while the pane is hidden, only note them: a document
+        with a thousand annotations would otherwise make every tag wait for a thousand
+        entries nobody sees."""
         self.items = items
+        self.border_title = f"Annotations {len(items)}"
+        self._stale = not self.display
+        if not self._stale:
+            self._fill()
+
+    def on_show(self) -> None:
+        if self._stale:
+            self._stale = False
+            self._fill()
+
+    def _fill(self) -> None:
+        highlighted = self.highlighted
+        items = self.items
         self.clear_options()
         self.add_options(Option(self._prompt(item), id=item.annotation.id) for item in items)
         if items:
             self.highlighted = min(highlighted or 0, len(items) - 1)
-        self.border_title = f"Annotations {len(items)}"
 
     def _prompt(self, item: Placed) -> Text:
         a = item.annotation
@@ -45,6 +61,10 @@ class AnnotationList(OptionList):
         text.append(f"“{quote}”")
         if a.note:
             text.append("\n" + a.note.strip(), style="italic")
+        for link in a.links:
+            text.append(f"\n→ {link.relation} {link.doc}#{link.id}", style="bold")
+        for label in self.incoming.get(a.id, ()):
+            text.append(f"\n← {label}", style="bold")
         return text
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
