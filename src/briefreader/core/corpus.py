@@ -15,6 +15,7 @@ from briefreader.core.catalog import CATALOG_NAME, Catalog, load_catalog
 from briefreader.core.errors import DocumentError, Problem, WorkspaceError
 from briefreader.core.models import BlockKind, DocumentInfo, NormalizedText
 from briefreader.core.normalize import normalize
+from briefreader.core.textcache import TextCache
 from briefreader.core.workspace import Workspace
 
 DOCUMENT_SUFFIXES = frozenset({".txt", ".md"})
@@ -100,6 +101,7 @@ class Corpus:
         # the documents read last (an index build or an export reads every one, once)
         self._loaded: OrderedDict[str, Document] = OrderedDict()
         self._lock = threading.Lock()
+        self._texts = TextCache(workspace)  # normalised texts of earlier sessions
 
     @property
     def root(self) -> Path:
@@ -175,8 +177,10 @@ class Corpus:
         hint = f"did you mean {', '.join(close)}?" if close else "see `briefreader check`"
         raise DocumentError(f"no document {name!r} in {self.root}; {hint}")
 
-    def load(self, doc: DocumentInfo | str) -> Document:
-        """Read, decode and normalise a document (cached until its file changes)."""
+    def load(self, doc: DocumentInfo | str, *, keep: bool = True) -> Document:
+        """Read, decode and normalise a document (cached until its file changes). `keep`:
+        keep its normalised text on disk for later sessions too (an index build, which reads
+        every document once, does not: writing them all would slow it down)."""
         info = doc if isinstance(doc, DocumentInfo) else self.find(doc)
         data = read_bytes(info.path)
         digest = hashlib.sha256(data).hexdigest()
@@ -185,8 +189,14 @@ class Corpus:
             if cached is not None and cached.sha256 == digest:
                 self._loaded.move_to_end(info.id)
                 return cached
-        raw, encoding = decode(data, info.path)
-        text = normalize(raw)
+        kept = self._texts.get(digest)
+        if kept is None:
+            raw, encoding = decode(data, info.path)
+            text = normalize(raw)
+            if keep:
+                self._texts.put(digest, text, encoding)
+        else:
+            text, encoding = kept
         if "title" not in self.catalog.get(info.id):
             first = next((b for b in text.blocks if b.kind is BlockKind.HEADING), None)
             if first is not None:

@@ -41,6 +41,7 @@ from briefreader.core.errors import (
 )
 from briefreader.core.models import Annotation, DocumentInfo, Hit, SearchResults, Snippet
 from briefreader.core.normalize import NORMALIZER_VERSION
+from briefreader.core.textcache import TextCache
 
 # Bump when the schema, what goes into a field or how it is stored changes: every index is
 # then rebuilt (4: separate segment files, not one compound file).
@@ -316,7 +317,7 @@ class SearchIndex:
                     progress(done, total, info.id)
                 writer.delete_by_term("doc", info.id)
                 try:
-                    document = self.corpus.load(info)
+                    document = self.corpus.load(info, keep=False)
                 except DocumentError as exc:
                     report.problems.append(Problem.from_error(exc))
                     for bucket in (report.added, report.changed):
@@ -393,6 +394,7 @@ class SearchIndex:
             "docs": dict(sorted(docs.items())),
         }
         write_atomic(self._manifest_path, json.dumps(manifest, indent=1) + "\n")
+        TextCache(self.corpus.workspace).prune({entry["sha256"] for entry in docs.values()})
 
     # -- searching -----------------------------------------------------------------------
 
