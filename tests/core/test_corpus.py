@@ -302,6 +302,24 @@ def test_file_of_several_megabytes_loads(workspace):
     assert "round 24999 of the talks" in document.text.text
 
 
+def test_a_50_mb_document_loads_whole(workspace):
+    """Issue 7: a 50 MB file (a scraped archive, say) is read, decoded and normalised whole:
+    no size limit, no crash, nothing cut off."""
+    paragraph = (
+        "Report {i}: the delegations met for round {i} of the talks on the border commission "
+        "and agreed on item {i} of the agenda; the next round is set for the spring, when the "
+        "working groups on transport links and on the delimitation maps report back to both "
+        "foreign ministers, who will then decide whether the text can be initialled."
+    )
+    count = 50_000_000 // len(paragraph)
+    text = "\n\n".join(paragraph.format(i=i) for i in range(count))
+    path = add(workspace, "archive.txt", ("Talks archive\n\n" + text + "\n").encode("utf-8"))
+    assert path.stat().st_size >= 50_000_000
+    document = Corpus(workspace).load("archive.txt")
+    assert len(document.text.passages) == count
+    assert document.text.passages[-1].text.startswith(f"Report {count - 1}: ")
+
+
 def test_empty_corpus_folder_is_a_problem(tmp_path):
     (tmp_path / "corpus").mkdir()
     corpus = Corpus(Workspace(tmp_path))

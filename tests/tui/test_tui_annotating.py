@@ -36,19 +36,22 @@ class Recorder:
     def messages(self, severity: str | None = None) -> list[str]:
         return [m for m, s in self.seen if severity is None or s == severity]
 
+    def wrap(self, notify):
+        """`notify`, recording each message on its way."""
+
+        def recording(message, *args, **kwargs):
+            self.seen.append((str(message), kwargs.get("severity", "information")))
+            return notify(message, *args, **kwargs)
+
+        return recording
+
 
 def run_app(workspace: Workspace, scenario, *, annotator: str | None = None) -> Recorder:
     """Run the reader on `workspace` under Pilot (120x36), once the first document shows and
     the index is ready, with the reading view focused."""
     app = BriefreaderApp(workspace, annotator)
     recorder = Recorder(app)
-    notify = app.notify
-
-    def recording(message, *args, **kwargs):
-        recorder.seen.append((str(message), kwargs.get("severity", "information")))
-        return notify(message, *args, **kwargs)
-
-    app.notify = recording
+    app.notify = recorder.wrap(app.notify)
 
     async def main() -> None:
         async with app.run_test(size=SIZE) as pilot:

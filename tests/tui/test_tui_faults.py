@@ -11,14 +11,17 @@ import signal
 import threading
 
 import pytest
+import yaml
 
 from briefreader.core import atomic
+from briefreader.core.annotations import AnnotationStore
 from briefreader.core.corpus import Corpus
+from briefreader.core.errors import AnnotationError
 from briefreader.core.index import SearchIndex
 from briefreader.core.workspace import Workspace
 from briefreader.tui.app import BriefreaderApp
 from tests.tui.conftest import settle, wait_for
-from tests.tui.test_tui_annotating import path_of, run_app, tags_on_disk
+from tests.tui.test_tui_annotating import Recorder, path_of, run_app, tags_on_disk
 
 AIR_JAN = "air-center-bulletin-2025-01.txt"  # the document the reader opens first
 TATIKYAN = "tatikyan-azerbaijan-obstruction-of-peace-process.txt"
@@ -118,9 +121,11 @@ def test_a_damaged_index_is_rebuilt_while_reading_and_tagging_go_on(ws, monkeypa
             release.set()
         await wait_for(pilot, lambda: app.index_ready, "the rebuilt index")
         assert app.is_running
-        assert any("rebuil" in n.message.lower() for n in app._notifications)
+        assert any("rebuil" in message.lower() for message in recorder.messages())
 
     app = BriefreaderApp(ws)
+    recorder = Recorder(app)  # every notification, expired ones too
+    app.notify = recorder.wrap(app.notify)
 
     async def main() -> None:
         async with app.run_test(size=SIZE) as pilot:
@@ -136,3 +141,40 @@ def test_a_damaged_index_is_rebuilt_while_reading_and_tagging_go_on(ws, monkeypa
         assert [(hit.doc_id, hit.passage) for hit in hits] == [(AIR_JAN, 2)]
     finally:
         index.close()
+
+
+def test_changes_still_unsaveable_at_sigterm_are_rescued_not_lost(ws):
+    """The disk stays full up to the signal: the change is written beside the workspace,
+    where the next start and `check` point to it; the annotation file is left as it was."""
+    rescued: dict[str, object] = {}
+
+    async def scenario(app, pilot):
+        fsync = os.fsync
+        with pytest.MonkeyPatch.context() as patch:
+
+            def full(*args, **kwargs):
+                raise OSError(28, "No space left on device")
+
+            patch.setattr(atomic.os, "fsync", full)
+            await pilot.press("f")
+            await settle(pilot)
+            assert app.unsaved
+            patch.setattr(atomic.os, "fsync", fsync)  # room for a rescue, not the file:
+
+            def refused(*args, **kwargs):
+                raise AnnotationError("cannot save (No space left on device)", path_of(ws))
+
+            patch.setattr(app.store, "apply", refused)
+            os.kill(os.getpid(), signal.SIGTERM)
+            await wait_for(pilot, lambda: not app.is_running, "the app to exit")
+            rescued["files"] = app.store.rescued()
+
+    run_app(ws, scenario)
+    assert not path_of(ws).exists()
+    [path] = rescued["files"]
+    assert path.parent == ws.state_dir / "rescued"
+    saved = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert saved["document"] == AIR_JAN
+    assert [a["tag"] for a in saved["annotations"]] == ["factual"]
+    problems = list(AnnotationStore(ws).problems({AIR_JAN}, {"factual"}))
+    assert any("could not be saved when the reader had to quit" in str(p) for p in problems)

@@ -11,7 +11,7 @@ from textual.widgets import Input, OptionList, ProgressBar, Static
 
 from briefreader.core.corpus import Corpus
 from briefreader.core.index import SearchIndex
-from briefreader.tui.screens.search import SearchScreen
+from briefreader.tui.screens.search import PAGE, SearchScreen
 from briefreader.tui.widgets.document_view import DocumentView
 
 AIR_JAN = "air-center-bulletin-2025-01.txt"
@@ -369,5 +369,22 @@ def test_find_with_no_occurrence_says_so(tui):
         messages = [notification.message for notification in app._notifications]
         assert any("ctrl+f" in message for message in messages)
         assert app.is_running
+
+    tui.run(scenario)
+
+
+def test_scrolling_to_the_end_of_the_hits_lists_more(tui):
+    async def scenario(app, pilot):
+        screen = await open_search(tui, app, pilot, "Armenia")
+        hits = screen.query_one("#hits", OptionList)
+        await tui.wait_for(pilot, lambda: hits.option_count == PAGE, "the first page")
+        first = [hit.doc_id for hit in screen._results.hits]
+        assert screen._results.total > 2 * PAGE
+        assert "more below" in str(screen.query_one("#search-status", Static).render())
+        hits.focus()
+        await pilot.press("end")
+        await tui.wait_for(pilot, lambda: hits.option_count == 2 * PAGE, "the next page")
+        assert [hit.doc_id for hit in screen._results.hits][:PAGE] == first
+        assert hits.highlighted == PAGE - 1  # still where the reader was
 
     tui.run(scenario)

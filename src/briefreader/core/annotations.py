@@ -12,6 +12,7 @@ import getpass
 import hashlib
 import os
 import subprocess
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -441,9 +442,51 @@ class AnnotationStore:
             self.path_for(old_id).unlink()
             self._parsed.pop(self.path_for(old_id), None)
 
+    # -- rescue: changes that could not be saved when the reader had to quit --------------
+
+    @property
+    def rescue_dir(self) -> Path:
+        return self.workspace.state_dir / "rescued"
+
+    def rescue(self, doc_id: str, changes: list[tuple[Annotation | None, Annotation | None]]):
+        """Write what a document's annotation file should hold (the file as it is, with
+        `changes`, (before, after) pairs, applied) where it can still be written: the
+        reader is quitting and nobody is left to retry. The annotation file itself is not
+        touched. Returns the path written, falling back to the temp folder (the disk that
+        was full may be all of the workspace's)."""
+        try:
+            contents = self.load(doc_id)
+        except AnnotationError:  # unreadable: kept as it is; the changes alone are rescued
+            contents = AnnotationFile(doc_id)
+        for before, after in changes:
+            ident = (after or before).id
+            contents.annotations = [a for a in contents.annotations if a.id != ident]
+            if after is not None:
+                contents.annotations.append(after)
+        text = render(contents)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        name = f"{doc_id.replace('/', '__')}.{stamp}{SUFFIX}"
+        for folder in (self.rescue_dir, Path(tempfile.gettempdir()) / "briefreader-rescued"):
+            try:
+                write_atomic(folder / name, text)
+            except OSError:
+                continue
+            return folder / name
+        raise AnnotationError("cannot write the rescued changes anywhere", self.path_for(doc_id))
+
+    def rescued(self) -> list[Path]:
+        return sorted(self.rescue_dir.glob(f"*{SUFFIX}")) if self.rescue_dir.is_dir() else []
+
     def problems(self, known_docs: set[str], tags: set[str]) -> Iterator[Problem]:
         """Malformed files, files of documents that are gone, unknown tags, links that
-        lead nowhere or have an unknown relation."""
+        lead nowhere or have an unknown relation, changes rescued at a forced exit."""
+        for path in self.rescued():
+            yield Problem(
+                path,
+                "annotation changes that could not be saved when the reader had to quit; "
+                "compare it with the file in annotations/, copy over what you want, delete it",
+                severity="warning",
+            )
         loaded: dict[str, AnnotationFile | AnnotationError] = {}
         for doc_id in self.doc_ids():
             try:

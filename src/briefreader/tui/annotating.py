@@ -193,6 +193,16 @@ class AnnotationActions:
             self.annotations_changed()
         self.show_unsaved()
 
+    def rescue_unsaved(self) -> None:
+        """Write the changes still unsaved beside the workspace (see AnnotationStore.rescue)."""
+        docs = dict.fromkeys(change.doc_id for change in self.unsaved)
+        for doc_id in docs:
+            changes = [(c.before, c.after) for c in self.unsaved if c.doc_id == doc_id]
+            try:
+                self.store.rescue(doc_id, changes)
+            except BriefreaderError:
+                continue  # nowhere left to write: the session is ending regardless
+
     def show_unsaved(self) -> None:
         """A warning that stays up while changes are only in memory."""
         warning = self.query_one("#unsaved")
@@ -225,6 +235,9 @@ class AnnotationActions:
         after the annotations of renamed documents have followed them."""
         styles = self.annotation_styles()
         library = self.query_one(Library)
+        for path in self.store.rescued():
+            message = f"Changes rescued when the reader last had to quit: {path}; see `check`"
+            self.call_from_thread(self.notify, message, severity="warning", timeout=20)
         try:
             for old, new in self.store.relink(self.corpus):
                 message = f"{old} was renamed {new}: its annotations follow it"

@@ -673,8 +673,10 @@ class BriefreaderApp(AnnotationActions, App[None]):
         self.push_screen(StatsScreen(summary))
 
     def _terminate(self) -> None:
-        """SIGTERM or SIGHUP (the terminal closed): save what can be saved, then leave."""
+        """SIGTERM or SIGHUP (the terminal closed): save what can be saved, rescue the
+        rest (nobody is there to answer the question quitting would ask), then leave."""
         self.retry_unsaved()
+        self.rescue_unsaved()
         self._save_state()
         self.exit()
 

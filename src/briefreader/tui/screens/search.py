@@ -23,7 +23,7 @@ from briefreader.rendering import hit_block
 # Seconds of quiet before a search starts: merges keys that arrive together (a paste, key
 # repeat) without delaying a typist's last key; a search takes 1-30 ms on 11 MB.
 DEBOUNCE = 0.015
-LIMIT = 40  # hits listed: a screenful several times over; each costs a highlighted snippet
+PAGE = 20  # hits listed at first, and added each time the list is scrolled to its end
 
 PLACEHOLDER = 'Search: words, "a phrase", OR, NOT, word~, side:armenia, title:, date:2025 …'
 
@@ -90,6 +90,7 @@ class SearchScreen(Screen[Chosen | None]):
         self._results: SearchResults | None = None
         self._timer: Timer | None = None
         self._generation = 0  # results of an older query never overwrite a newer one
+        self._limit = PAGE  # hits asked for the current query
 
     def compose(self) -> ComposeResult:
         with Vertical(id="search-box"):
@@ -125,6 +126,7 @@ class SearchScreen(Screen[Chosen | None]):
 
     def _start_search(self, query: str) -> None:
         self._generation += 1
+        self._limit = PAGE
         if not query.strip():
             self._show(self._generation, None)
             self._status("Type to search the whole corpus; ? for the query language.")
@@ -132,12 +134,12 @@ class SearchScreen(Screen[Chosen | None]):
         if not self.ready:
             self._status(self._waiting)
             return
-        self._run(query, self._generation)
+        self._run(query, self._generation, self._limit)
 
     @work(thread=True, exclusive=True, group="search")
-    def _run(self, query: str, generation: int) -> None:
+    def _run(self, query: str, generation: int, limit: int) -> None:
         try:
-            results = self._search(query, LIMIT)
+            results = self._search(query, limit)
         except BriefreaderError as exc:
             if not get_current_worker().is_cancelled:
                 self.app.call_from_thread(self._show_error, generation, exc.message)
@@ -166,12 +168,17 @@ class SearchScreen(Screen[Chosen | None]):
         if results.total == 0:
             self._status(f"No passage matches {results.query!r}.")
         elif results.total > shown:
-            self._status(f"{results.total} passages match; the best {shown} are shown.")
+            self._status(f"{results.total} passages match; the best {shown} so far (more below).")
         else:
             self._status(f"{results.total} passage{'s' * (results.total != 1)} match.")
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self.state.highlighted = event.option_index
+        results = self._results
+        at_end = event.option_index == event.option_list.option_count - 1
+        if at_end and results and results.total > len(results.hits) == self._limit:
+            self._limit += PAGE  # the next page, highlighted where the reader left off
+            self._run(results.query, self._generation, self._limit)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self._choose(event.option_index)
