@@ -138,8 +138,9 @@ class PaneView(VerticalScroll, can_focus=True):
     def on_mount(self) -> None:
         info, passage = self.pane.document.info, self.pane.passage
         title = Text(info.title, style="bold")
-        if passage.section is not None:
-            title.append(" › " + " › ".join(passage.section.path))
+        if passage.section is not None:  # its headings, less the one that is the title
+            path = [part for part in passage.section.path if part != info.title]
+            title.append("".join(f" › {part}" for part in path))
         title.append(f"  ¶{passage.number}", style="dim")
         title.append(f"\n{info.side or 'no side'} · {info.source} · {info.date_label}", style="dim")
         self.query_one(".pane-title", Static).update(title)
