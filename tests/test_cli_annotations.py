@@ -408,3 +408,29 @@ def test_check_moves_the_annotations_of_a_renamed_document(ws):
     assert [(a["doc"], a["tag"], a["state"]) for a in listed] == [
         ("tatikyan-renamed.txt", "disputed", "anchored")
     ]
+
+
+def annotation_ids(doc: str) -> list[str]:
+    listed = json.loads(run("annotations", "--doc", doc, "--json").stdout)
+    return [item["id"] for item in listed]
+
+
+def test_link_and_unlink_two_annotations_from_the_command_line(ws):
+    assert run("annotate", "tatikyan", "4", "--tag", "disputed").exit_code == 0
+    assert run("annotate", "apri", "24", "--tag", "factual").exit_code == 0
+    [here], [there] = annotation_ids(TATIKYAN), annotation_ids("apri")
+    result = run("link", "tatikyan", here, "supports", "apri", there)
+    assert result.exit_code == 0, result.output
+    [made] = json.loads(run("annotations", "--doc", "tatikyan", "--json").stdout)
+    assert made["links"] == [
+        {"relation": "supports", "doc": "apri-armenia-articles-on-azerbaijan.txt", "id": there}
+    ]
+    assert run("link", "tatikyan", here, "supports", "apri", there, "--remove").exit_code == 0
+    [made] = json.loads(run("annotations", "--doc", "tatikyan", "--json").stdout)
+    assert made["links"] == []
+
+
+def test_a_link_to_a_missing_annotation_is_a_user_error(ws):
+    assert run("annotate", "tatikyan", "4", "--tag", "disputed").exit_code == 0
+    [here] = annotation_ids(TATIKYAN)
+    assert_user_error(run("link", "tatikyan", here, "contradicts", "apri", "nosuchid"), "nosuchid")

@@ -23,6 +23,7 @@ COMMANDS = {
     "annotate": "annotating:annotate",
     "annotations": "annotating:list_annotations",
     "import": "annotating:import_",
+    "link": "annotating:link_command",
     "check": "annotating:check",
     "similar": "compare:similar",
     "topic": "compare:topic_command",

@@ -28,7 +28,7 @@ from briefreader.core.annotations import (
 from briefreader.core.codebook import load_codebook
 from briefreader.core.corpus import Corpus
 from briefreader.core.errors import BriefreaderError, DocumentError, Problem
-from briefreader.core.models import Annotation
+from briefreader.core.models import RELATIONS, Annotation, Link
 from briefreader.core.webanno import from_json, import_annotations
 
 
@@ -75,6 +75,43 @@ def annotate(
             f"Tagged {document.id} ¶{passage} as {tag} ({annotation.id}); "
             f"saved to {store.path_for(document.id)}"
         )
+
+
+@click.command("link")
+@click.argument("doc")
+@click.argument("annotation_id")
+@click.argument("relation", type=click.Choice(RELATIONS))
+@click.argument("other_doc")
+@click.argument("other_id")
+@click.option("--remove", is_flag=True, help="Remove this link instead of adding it.")
+@workspace_option
+def link_command(
+    doc: str,
+    annotation_id: str,
+    relation: str,
+    other_doc: str,
+    other_id: str,
+    remove: bool,
+    workspace_path: Path | None,
+) -> None:
+    """Link annotation ANNOTATION_ID of DOC to annotation OTHER_ID of OTHER_DOC.
+
+    The link is saved with the first annotation and shown at both ends (`annotations
+    --json`, exports, the reader's pane); `check` reports links that lead nowhere.
+    Annotation ids are those `briefreader annotations` lists.
+
+    \b
+    Examples:
+      briefreader link tatikyan 3e5c16641d01 contradicts baku 9f2a7c0b11d4
+      briefreader link tatikyan 3e5c16641d01 same-event apri 51c0de2a9b7e --remove
+    """
+    ws = resolve_workspace(workspace_path)
+    corpus, store = Corpus(ws), AnnotationStore(ws)
+    source, target = corpus.load(doc), corpus.find(other_doc)
+    made = Link(target.id, other_id, relation)
+    (store.unlink if remove else store.link)(source.id, annotation_id, made, source.text)
+    what = "Removed the link" if remove else "Linked"
+    out.print(f"{what}: {source.id}#{annotation_id} {relation} {made.doc}#{other_id}.")
 
 
 def _annotation_json(doc_id: str, annotation: Annotation, state: str = "anchored") -> dict:
