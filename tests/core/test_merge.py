@@ -168,6 +168,17 @@ def test_a_top_level_key_changed_on_both_sides_keeps_ours_and_is_reported():
     assert merged.extra == {"project": "y"} and conflict.id == "project"
 
 
+def test_texts_saved_against_on_both_sides_are_no_conflict_the_next_save_re_anchors():
+    # each side annotated its own edit of the document: which text the file was saved against
+    # is unknown after the merge, so it is dropped, and the next save re-anchors everything
+    sides = [doc(A, text_sha256=digest) for digest in ("old", "ours", "theirs")]
+    merged, conflicts = merge_contents(*sides)
+    assert conflicts == []
+    assert "text_sha256" not in merged.extra
+    same, _ = merge_contents(sides[0], sides[1], doc(A, text_sha256="ours"))
+    assert same.extra == {"text_sha256": "ours"}
+
+
 # --- merge_files: what git calls --------------------------------------------------------
 
 

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TextIO
 
-from briefreader.core.annotations import SUFFIX, AnnotationFile, parse, render
+from briefreader.core.annotations import SUFFIX, TEXT_HASH, AnnotationFile, parse, render
 from briefreader.core.atomic import write_atomic
 from briefreader.core.errors import AnnotationError, BriefreaderError, format_location
 from briefreader.core.models import Annotation, Link
@@ -162,6 +162,8 @@ def merge_contents(
     for key in _keys(ours.extra, theirs.extra, base.extra):
         b, o, t = (f.extra.get(key, _MISSING) for f in (base, ours, theirs))
         value = _merge_value(b, o, t)
+        if value is _CONFLICT and key == TEXT_HASH:
+            continue  # saved against two texts: the next save re-anchors and stamps it anew
         if value is _CONFLICT:
             value = o if o is not _MISSING else t
             conflicts.append(
