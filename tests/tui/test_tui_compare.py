@@ -9,6 +9,7 @@ from textual.widgets import Input, OptionList
 
 from briefreader.core.annotations import AnnotationStore, make_annotation
 from briefreader.core.corpus import Corpus
+from briefreader.core.models import Link
 from briefreader.tui.screens.compare import (
     CounterScreen,
     PaneView,
@@ -17,8 +18,10 @@ from briefreader.tui.screens.compare import (
     TopicScreen,
 )
 from briefreader.tui.widgets.annotation_list import AnnotationList
+from tests.tui.test_tui_annotating import Recorder
 
 TATIKYAN = "tatikyan-azerbaijan-obstruction-of-peace-process.txt"
+APRI = "apri-armenia-articles-on-azerbaijan.txt"
 TERRITORY = 4  # "Baku controls at least 215 square kilometres of Armenia's sovereign territory"
 
 
@@ -43,6 +46,11 @@ async def counter_screen(tui, app, pilot) -> CounterScreen:
     await tui.wait_for(pilot, lambda: screen.found is not None, "counter-passages")
     await pilot.pause()
     return screen
+
+
+def span(text, number: int) -> tuple[int, int]:
+    passage = text.passage(number)
+    return passage.start, passage.end
 
 
 def tags_in_file(ws, doc_id: str) -> list[str]:
@@ -196,3 +204,29 @@ def test_l_links_the_annotation_here_to_one_on_a_counter_passage(tui, ws):
         assert "← contradicted by" in tui.screen_text(app)
 
     tui.run(scenario, size=(160, 40))
+
+
+def test_deleting_an_annotation_others_link_to_warns(tui, ws):
+    store = AnnotationStore(ws)
+    corpus = Corpus(ws)
+    here, there = corpus.load(TATIKYAN).text, corpus.load(APRI).text
+    target = make_annotation(there, *span(there, 24), "factual", "a")
+    source = make_annotation(here, *span(here, TERRITORY), "disputed", "a")
+    store.add(APRI, target)
+    store.add(TATIKYAN, source)
+    store.link(TATIKYAN, source.id, Link(APRI, target.id, "supports"))
+
+    async def scenario(app, pilot):
+        recorder = Recorder(app)
+        app.notify = recorder.wrap(app.notify)
+        app.open_document(APRI, passage=24)
+        await tui.wait_for(pilot, lambda: app.view.document and app.view.document.id == APRI)
+        await tui.wait_for(pilot, lambda: app.query_one(AnnotationList).incoming, "the links")
+        app.view.focus()
+        await pilot.press("x")
+        await tui.settle(pilot)
+        assert store.load(APRI).annotations == []
+        warnings = recorder.messages("warning")
+        assert any("1 link from other annotations led to it" in w for w in warnings)
+
+    tui.run(scenario)

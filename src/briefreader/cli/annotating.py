@@ -254,9 +254,10 @@ def import_(file: Path, workspace_path: Path | None) -> None:
     items = from_json(text, file)
     report = import_annotations(Corpus(ws), AnnotationStore(ws), items)
     unplaced = f", {report.unplaced} orphaned (their text is not here)" if report.unplaced else ""
+    links = f", {report.links_added} new links added to them" if report.links_added else ""
     out.print(
         f"Imported {report.added} annotation{'s' * (report.added != 1)} "
-        f"({report.duplicates} duplicates skipped{unplaced})."
+        f"({report.duplicates} duplicates skipped{links}{unplaced})."
     )
 
 

@@ -369,7 +369,16 @@ class AnnotationActions:
             self.notify("No annotation here to delete", timeout=3)
             return
         self._record(Change(self.view.document.id, placed.annotation, None))
-        self.notify(f"Deleted {placed.annotation.tag} (u to undo)", timeout=3)
+        linked = len(self.query_one(AnnotationList).incoming.get(placed.annotation.id, ()))
+        if linked:  # their links now lead nowhere: say so while undo is one key away
+            self.notify(
+                f"Deleted {placed.annotation.tag}; {linked} link{'s' * (linked != 1)} from "
+                "other annotations led to it and now lead nowhere (u to undo; check lists them)",
+                severity="warning",
+                timeout=8,
+            )
+        else:
+            self.notify(f"Deleted {placed.annotation.tag} (u to undo)", timeout=3)
 
     def action_undo(self) -> None:
         if not self._undo:
