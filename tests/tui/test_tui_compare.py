@@ -200,7 +200,8 @@ def test_l_links_the_annotation_here_to_one_on_a_counter_passage(tui, ws):
         await pilot.press("a")  # the pane shows the link made to it
         await tui.settle(pilot)
         pane = app.query_one(AnnotationList)
-        assert pane.incoming == {there.id: [f"contradicted by {TATIKYAN}#{here.id}"]}
+        title = app.corpus.find(TATIKYAN).title
+        assert pane.incoming == {there.id: [f"contradicted by disputed in {title}"]}
         assert "← contradicted by" in tui.screen_text(app)
 
     tui.run(scenario, size=(160, 40))

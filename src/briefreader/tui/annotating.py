@@ -151,10 +151,12 @@ class AnnotationActions:
     def incoming_links(self, doc_id: str) -> dict[str, list[str]]:
         """The links other annotations make to this document's, by annotation id, as read
         from this end ("contradicted by …"). Reads every annotation file: call it off the UI."""
+        titles = {info.id: info.title for info in self.corpus.documents}
         incoming: dict[str, list[str]] = {}
         for source, annotation, link in self.store.links_to(doc_id):
             label = INVERSE_RELATIONS.get(link.relation, link.relation)
-            incoming.setdefault(link.id, []).append(f"{label} {source}#{annotation.id}")
+            where = titles.get(source, source)
+            incoming.setdefault(link.id, []).append(f"{label} {annotation.tag} in {where}")
         return incoming
 
     def show_incoming(self, doc_id: str, incoming: dict[str, list[str]]) -> None:

@@ -137,6 +137,7 @@ class BriefreaderApp(AnnotationActions, App[None]):
             documents, problems = (), ()
             self.notify(str(exc), severity="error", timeout=15)
         library.set_documents(documents)
+        self.query_one(AnnotationList).titles = {info.id: info.title for info in documents}
         for problem in problems:
             self.notify(str(problem), severity="warning", timeout=8)
         if not documents:

@@ -24,6 +24,7 @@ class AnnotationList(OptionList):
         self.items: list[Placed] = []
         self._stale = False  # items changed while the pane was hidden
         self.incoming: dict[str, list[str]] = {}  # annotation id -> links made to it, as read
+        self.titles: dict[str, str] = {}  # document id -> title, to name the other end
         self.tag_styles: dict[str, Style] = {}
 
     def show(self, items: list[Placed]) -> None:
@@ -62,7 +63,9 @@ class AnnotationList(OptionList):
         if a.note:
             text.append("\n" + a.note.strip(), style="italic")
         for link in a.links:
-            text.append(f"\n→ {link.relation} {link.doc}#{link.id}", style="bold")
+            where = self.titles.get(link.doc, link.doc)
+            text.append(f"\n→ {link.relation} ", style="bold")
+            text.append(f"{where} #{link.id}", style="italic")
         for label in self.incoming.get(a.id, ()):
             text.append(f"\n← {label}", style="bold")
         return text
