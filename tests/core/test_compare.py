@@ -59,7 +59,7 @@ def test_topic_splits_the_matches_by_side_with_tag_counts(index):
     text = index.corpus.load(BAKU).text
     passage = next(p for p in text.passages if "Lachin" in p.text)
     store.add(BAKU, make_annotation(text, passage.start, passage.end, "rhetorical", "a"))
-    views = {view.side: view for view in topic(index, store, "Lachin", per_side=3)}
+    views = {view.side: view for view in topic(index, store, "Lachin", per_side=3).sides}
     assert set(views) == {"Azerbaijan", "Armenia"}
     every = index.passages("Lachin")
     assert sum(view.total for view in views.values()) == len(every)
@@ -73,4 +73,15 @@ def test_topic_splits_the_matches_by_side_with_tag_counts(index):
 
 
 def test_a_topic_nobody_speaks_of_has_no_sides(index):
-    assert topic(index, AnnotationStore(index.corpus.workspace), "xylophone") == ()
+    assert topic(index, AnnotationStore(index.corpus.workspace), "xylophone").sides == ()
+
+
+def test_an_unreadable_annotation_file_is_reported_not_counted(index):
+    store = AnnotationStore(index.corpus.workspace)
+    path = store.path_for(BAKU)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("annotations: [unclosed\n", encoding="utf-8")
+    found = topic(index, store, "Lachin")
+    assert [p.path for p in found.problems] == [path]
+    assert all(view.tags == {} for view in found.sides)
+    assert path.read_text(encoding="utf-8") == "annotations: [unclosed\n"  # left as it was

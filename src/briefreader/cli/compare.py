@@ -12,6 +12,7 @@ from briefreader.cli.common import (
     Failure,
     err,
     out,
+    report_skipped,
     resolve_workspace,
     updated_index,
     workspace_option,
@@ -44,6 +45,7 @@ def similar(doc: str, passage: int, workspace_path: Path | None, limit: int, as_
     index, _ = updated_index(ws, quiet=as_json)
     doc_id = index.corpus.find(doc).id
     found = counter_passages(index, AnnotationStore(ws), doc_id, passage, limit)
+    report_skipped(list(found.problems))
     if as_json:
         click.echo(json.dumps(_counterparts_json(found), ensure_ascii=False, indent=2))
         return
@@ -97,7 +99,9 @@ def topic_command(query: str, workspace_path: Path | None, limit: int, as_json: 
         raise Failure("--limit must be at least 1")
     ws = resolve_workspace(workspace_path)
     index, _ = updated_index(ws, quiet=as_json)
-    views = topic(index, AnnotationStore(ws), query, per_side=limit)
+    found = topic(index, AnnotationStore(ws), query, per_side=limit)
+    views = found.sides
+    report_skipped(list(found.problems))
     if as_json:
         click.echo(json.dumps([_side_json(v) for v in views], ensure_ascii=False, indent=2))
         return

@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from briefreader.core.annotations import AnnotationStore
+from briefreader.core.errors import Problem
 from briefreader.core.excerpts import Filters, collect
 from briefreader.core.index import SearchIndex
 from briefreader.core.models import DocumentInfo, Hit
@@ -32,6 +33,7 @@ class Counterparts:
     terms: tuple[str, ...]  # the words of the passage that found them
     side: str  # of the passage compared
     passages: tuple[Counterpart, ...]  # the other side's first, then by relevance
+    problems: tuple[Problem, ...] = ()  # annotation files that could not be read for tags
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,12 @@ class SideView:
     tags: dict[str, int]  # annotations on the matching passages, per tag
 
 
+@dataclass(frozen=True)
+class Topic:
+    sides: tuple[SideView, ...]  # in the catalog's order of first mention
+    problems: tuple[Problem, ...] = ()  # annotation files that could not be read for tags
+
+
 def counter_passages(
     index: SearchIndex, store: AnnotationStore, doc_id: str, passage: int, limit: int = 20
 ) -> Counterparts:
@@ -53,7 +61,7 @@ def counter_passages(
     side = infos[doc_id].side if doc_id in infos else ""
     terms, hits = index.similar(doc_id, passage, limit=limit)  # the most relevant, then:
     hits = tuple(hit for hit in hits if hit.doc_id in infos)
-    tags = _tags_on(index, store, {(hit.doc_id, hit.passage) for hit in hits})
+    tags, problems = _tags_on(index, store, {(hit.doc_id, hit.passage) for hit in hits})
     found = [
         Counterpart(
             hit,
@@ -64,18 +72,16 @@ def counter_passages(
         for hit in hits
     ]
     found.sort(key=lambda item: not item.other_side)  # stable: relevance within each group
-    return Counterparts(terms, side, tuple(found))
+    return Counterparts(terms, side, tuple(found), problems)
 
 
-def topic(
-    index: SearchIndex, store: AnnotationStore, query: str, per_side: int = 20
-) -> tuple[SideView, ...]:
-    """The query's matches split by side (sides in the catalog's order of first mention)."""
+def topic(index: SearchIndex, store: AnnotationStore, query: str, per_side: int = 20) -> Topic:
+    """The query's matches split by side."""
     infos = {info.id: info for info in index.corpus.documents}
     matched = index.passages(query)  # a QueryError for a bad query comes first
     sides = list(dict.fromkeys(info.side or NO_SIDE for info in infos.values()))
     per_doc = Counter(doc for doc, _ in matched)
-    tags = _tags_on(index, store, matched)
+    tags, problems = _tags_on(index, store, matched)
     views = []
     for side in sides:
         docs = [i for i in infos.values() if (i.side or NO_SIDE) == side and per_doc[i.id]]
@@ -96,18 +102,20 @@ def topic(
                 dict(counts.most_common()),
             )
         )
-    return tuple(views)
+    return Topic(tuple(views), problems)
 
 
 def _tags_on(
     index: SearchIndex, store: AnnotationStore, passages: set[tuple[str, int]]
-) -> defaultdict[tuple[str, int], list[str]]:
-    """The tags of the annotations that start in each of these passages."""
+) -> tuple[defaultdict[tuple[str, int], list[str]], tuple[Problem, ...]]:
+    """The tags of the annotations that start in each of these passages, and the files
+    that could not be read for them."""
     tags: defaultdict[tuple[str, int], list[str]] = defaultdict(list)
     docs = tuple({doc for doc, _ in passages})
     if not docs:
-        return tags
+        return tags, ()
     filters = Filters(docs=docs, passages=passages, orphaned=False)
-    for excerpt in collect(index.corpus, store, filters).excerpts:
+    collection = collect(index.corpus, store, filters)
+    for excerpt in collection.excerpts:
         tags[excerpt.info.id, excerpt.passage or 0].append(excerpt.annotation.tag)
-    return tags
+    return tags, tuple(collection.problems)

@@ -15,7 +15,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from briefreader.core.compare import Counterpart, Counterparts, SideView
+from briefreader.core.compare import Counterpart, Counterparts, SideView, Topic
 from briefreader.core.corpus import Document
 from briefreader.core.errors import BriefreaderError
 from briefreader.core.models import RELATIONS, Passage
@@ -75,6 +75,8 @@ class CounterScreen(Screen[Opened]):
 
     def _show(self, found: Counterparts) -> None:
         self.found = found
+        for problem in found.problems:
+            self.notify(f"Tags not shown: {problem}", severity="warning")
         options = self.query_one(OptionList)
         options.add_options(
             Option(counterpart_block(rank, item)) for rank, item in enumerate(found.passages, 1)
@@ -222,7 +224,7 @@ class TopicScreen(Screen[None]):
 
     BINDINGS = [Binding("escape", "close", "Back")]
 
-    def __init__(self, find: Callable[[str], tuple[SideView, ...]], query: str = "") -> None:
+    def __init__(self, find: Callable[[str], Topic], query: str = "") -> None:
         super().__init__()
         self._find = find
         self._query = query
@@ -250,11 +252,15 @@ class TopicScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _load(self, query: str) -> None:
         try:
-            views = self._find(query)
+            found = self._find(query)
         except BriefreaderError as exc:
             self.app.call_from_thread(self._show, query, (), str(exc))
             return
-        self.app.call_from_thread(self._show, query, views, "")
+        for problem in found.problems:
+            self.app.call_from_thread(
+                self.notify, f"Tags not counted: {problem}", severity="warning"
+            )
+        self.app.call_from_thread(self._show, query, found.sides, "")
 
     async def _show(self, query: str, views: tuple[SideView, ...], error: str) -> None:
         sides = self.query_one("#topic-sides", Horizontal)
