@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.text import Text
 
 from briefreader.core.errors import Problem
+from briefreader.core.models import Hit
 from briefreader.core.workspace import Workspace, resolve
 
 out = Console(highlight=False, soft_wrap=True)
@@ -87,3 +88,15 @@ def updated_index(ws: Workspace, *, rebuild: bool = False, quiet: bool = False):
 def report_skipped(problems: list[Problem]) -> None:
     for problem in problems:
         err.print(Text(f"briefreader: skipped {problem}", style="yellow"))
+
+
+def hit_json(hit: Hit) -> dict:
+    """A passage found, as every command's JSON names it."""
+    return {
+        "doc": hit.doc_id,
+        "title": hit.title,
+        "passage": hit.passage,
+        "section": hit.section,
+        "score": hit.score,
+        "snippet": hit.snippet.text,
+    }

@@ -11,6 +11,7 @@ from rich.columns import Columns
 from briefreader.cli.common import (
     Failure,
     err,
+    hit_json,
     out,
     report_skipped,
     resolve_workspace,
@@ -19,7 +20,6 @@ from briefreader.cli.common import (
 )
 from briefreader.core.annotations import AnnotationStore
 from briefreader.core.compare import Counterparts, SideView, counter_passages, topic
-from briefreader.core.models import Hit
 from briefreader.rendering import counterpart_block, side_column
 
 
@@ -61,22 +61,11 @@ def _counterparts_json(found: Counterparts) -> dict:
         "side": found.side,
         "terms": list(found.terms),
         "passages": [
-            {**_hit_json(item.hit), "side": item.info.side, "date": item.info.date,
+            {**hit_json(item.hit), "side": item.info.side, "date": item.info.date,
              "other_side": item.other_side, "tags": list(item.tags)}
             for item in found.passages
         ],
     }  # fmt: skip
-
-
-def _hit_json(hit: Hit) -> dict:
-    return {
-        "doc": hit.doc_id,
-        "title": hit.title,
-        "passage": hit.passage,
-        "section": hit.section,
-        "score": hit.score,
-        "snippet": hit.snippet.text,
-    }
 
 
 @click.command("topic")
@@ -118,5 +107,5 @@ def _side_json(view: SideView) -> dict:
         "total": view.total,
         "documents": [info.id for info in view.documents],
         "tags": view.tags,
-        "passages": [_hit_json(hit) for hit in view.hits],
+        "passages": [hit_json(hit) for hit in view.hits],
     }

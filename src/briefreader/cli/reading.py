@@ -11,6 +11,7 @@ from rich.text import Text
 from briefreader.cli.common import (
     Failure,
     err,
+    hit_json,
     out,
     resolve_workspace,
     updated_index,
@@ -80,14 +81,9 @@ def _results_json(results: SearchResults) -> dict:
         "total": results.total,
         "hits": [
             {
-                "doc": hit.doc_id,
-                "title": hit.title,
-                "passage": hit.passage,
-                "section": hit.section,
-                "score": hit.score,
+                **hit_json(hit),
                 "start": hit.start,
                 "end": hit.end,
-                "snippet": hit.snippet.text,
                 "matches": [list(span) for span in hit.snippet.matches],
             }
             for hit in results.hits
