@@ -17,7 +17,7 @@ import pytest
 
 from briefreader.core import index as index_module
 from briefreader.core.corpus import Corpus
-from briefreader.core.errors import IndexUnavailable, QueryError
+from briefreader.core.errors import IndexUnavailable, QueryError, SearchCancelled
 from briefreader.core.index import SearchIndex
 from briefreader.core.models import Hit
 from briefreader.core.workspace import Workspace
@@ -307,6 +307,26 @@ def test_search_builds_a_missing_index(tmp_path):
     assert results.total > 0
     assert index.is_current()
     index.close()
+
+
+def test_a_cancelled_search_stops_at_once_and_is_not_taken_for_damage(small_indexed, open_index):
+    index = open_index(small_indexed)
+    everything_found = index.search("Azerbaijan")
+    files = {path.name: path.stat().st_mtime_ns for path in small_indexed.index_dir.iterdir()}
+    asked = 0
+
+    def cancelled_after_three() -> bool:
+        nonlocal asked
+        asked += 1
+        return asked > 3
+
+    with pytest.raises(SearchCancelled):
+        index.search("Azerbaijan", cancelled=cancelled_after_three)
+    assert asked == 4  # it stopped at the first "yes", not at the end of the matches
+    assert everything_found.total > 4
+    # a cancelled search is no damaged index: nothing was rebuilt
+    assert {p.name: p.stat().st_mtime_ns for p in small_indexed.index_dir.iterdir()} == files
+    assert index.search("Azerbaijan") == everything_found
 
 
 def test_garbage_toc_is_rebuilt_with_a_notice(small_indexed, open_index):

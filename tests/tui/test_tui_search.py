@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 
 import pytest
 from textual.widgets import Input, OptionList, ProgressBar, Static
@@ -261,6 +262,35 @@ def test_up_and_down_in_the_search_box_recall_recent_queries(tui):
     tui.run(scenario)
     saved = json.loads((tui.workspace.state_dir / "reader.json").read_text(encoding="utf-8"))
     assert saved["queries"] == ["Zangezur corridor", "Lachin"]
+
+
+def test_a_newer_key_cancels_the_search_still_running_for_the_last_one(tui, expected):
+    """A slow search for "Khojal" is given up when "y" arrives; only "Khojaly" shows."""
+    started, gave_up = threading.Event(), threading.Event()
+
+    async def scenario(app, pilot):
+        search = app._search
+
+        def slow_for_the_prefix(query, limit, cancelled):
+            if query == QUERY[:-1]:
+                started.set()
+                deadline = time.monotonic() + 10
+                while not cancelled():  # what a long Whoosh search asks between matches
+                    assert time.monotonic() < deadline, "the outdated search was never cancelled"
+                    time.sleep(0.005)
+                gave_up.set()
+            return search(query, limit, cancelled)
+
+        app._search = slow_for_the_prefix
+        screen = await open_search(tui, app, pilot)
+        await pilot.press(*QUERY[:-1])
+        await tui.wait_for(pilot, started.is_set, "the search for the prefix")
+        await pilot.press(QUERY[-1])
+        await results_shown(tui, pilot, screen, len(expected.hits))
+        assert gave_up.is_set()
+        assert screen._results.query == QUERY
+
+    tui.run(scenario)
 
 
 def test_search_says_so_until_the_index_is_ready(tui, monkeypatch):

@@ -46,6 +46,10 @@ class QueryError(BriefreaderError):
     """A search query that cannot be parsed."""
 
 
+class SearchCancelled(Exception):
+    """A search given up because its caller said its result no longer matters: not an error."""
+
+
 def format_location(path: Path | None, line: int | None = None, column: int | None = None) -> str:
     """`path:line:column: ` for messages, as compilers print it; empty without a path."""
     if path is None:

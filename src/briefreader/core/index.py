@@ -22,6 +22,7 @@ from filelock import FileLock
 from filelock import Timeout as LockTimeout
 from whoosh import index
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer
+from whoosh.collectors import FilterCollector, TermsCollector, TopCollector, WrappingCollector
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.index import LockError
 from whoosh.qparser import FieldAliasPlugin, FuzzyTermPlugin, QueryParser
@@ -38,6 +39,7 @@ from briefreader.core.errors import (
     IndexUnavailable,
     Problem,
     QueryError,
+    SearchCancelled,
 )
 from briefreader.core.models import Annotation, DocumentInfo, Hit, SearchResults, Snippet
 from briefreader.core.normalize import NORMALIZER_VERSION
@@ -66,6 +68,7 @@ FIELDS = (
 ALIASES = {"publisher": ["author", "source"], "tag": ["tags"], "doc": ["document"]}
 
 Progress = Callable[[int, int, str], None]
+Cancelled = Callable[[], bool]  # asked as a search runs: has its result stopped mattering?
 T = TypeVar("T")  # (done, total, what is being indexed)
 
 
@@ -89,6 +92,21 @@ def _schema() -> Schema:
         note=TEXT(analyzer=StemmingAnalyzer()),
         annotator=KEYWORD(lowercase=True),
     )
+
+
+class _Cancellable(WrappingCollector):
+    """Stops a search at the next match once `cancelled()` is true: a search for a key
+    already typed over must not hold up the search for the newest one."""
+
+    def __init__(self, child, cancelled: Cancelled) -> None:
+        super().__init__(child)
+        self.cancelled = cancelled
+
+    def matches(self):
+        for docnum in self.child.matches():
+            if self.cancelled():
+                raise SearchCancelled
+            yield docnum
 
 
 @dataclass
@@ -450,19 +468,36 @@ class SearchIndex:
                 )
         return query
 
-    def search(self, text: str, limit: int = 20, side: str | None = None) -> SearchResults:
+    def search(
+        self,
+        text: str,
+        limit: int = 20,
+        side: str | None = None,
+        cancelled: Cancelled = lambda: False,
+    ) -> SearchResults:
         """The best `limit` passages for the query (only those of one side, if given), with
-        a highlighted snippet each."""
+        a highlighted snippet each. Raises SearchCancelled as soon as `cancelled()` is true."""
         query = self.parse(text)
         only = None if side is None else Term("side", side.lower())
 
         def run() -> SearchResults:
-            # optimize=False scores every match in one pass, so len() below is free; with
-            # block skipping on, len() runs the whole query a second time
             searcher = self._current_searcher()
-            results = searcher.search(query, limit=limit, filter=only, terms=True, optimize=False)
-            hits = tuple(self._hit(hit) for hit in results)
-            return SearchResults(text, len(results), hits)
+            # Whoosh's own chain (searcher.collector) with a cancellable one inside: the
+            # filter must stay outermost to see the matches first. No block skipping
+            # (usequality): it scores every match in one pass, so len() below is free,
+            # where with it len() runs the whole query a second time.
+            top = TopCollector(limit, usequality=False)
+            collector = TermsCollector(_Cancellable(top, cancelled))
+            if only is not None:
+                collector = FilterCollector(collector, only)
+            searcher.search_with_collector(query, collector)
+            results = collector.results()
+            hits = []
+            for hit in results:
+                if cancelled():
+                    raise SearchCancelled
+                hits.append(self._hit(hit))
+            return SearchResults(text, len(results), tuple(hits))
 
         return self._reading(run)
 
@@ -510,14 +545,14 @@ class SearchIndex:
         with self._search_lock:
             try:
                 return read()
-            except (BriefreaderError, KeyboardInterrupt):
+            except (BriefreaderError, SearchCancelled, KeyboardInterrupt):
                 raise
             except Exception:  # whoosh fails in many ways on a damaged file
                 self._close()
                 self.update(rebuild=True)
             try:
                 return read()
-            except BriefreaderError:
+            except (BriefreaderError, SearchCancelled):
                 raise
             except Exception as exc:
                 raise IndexUnavailable(

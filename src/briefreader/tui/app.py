@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -331,8 +331,8 @@ class BriefreaderApp(AnnotationActions, App[None]):
 
     # -- search --------------------------------------------------------------------------
 
-    def _search(self, query: str, limit: int):
-        return self.search_index.search(query, limit=limit)
+    def _search(self, query: str, limit: int, cancelled: Callable[[], bool]):
+        return self.search_index.search(query, limit=limit, cancelled=cancelled)
 
     def action_search(self) -> None:
         waiting = "The search index is being built; results appear when it is ready…"

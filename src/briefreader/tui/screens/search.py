@@ -16,13 +16,14 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from briefreader.core.errors import BriefreaderError
+from briefreader.core.errors import BriefreaderError, SearchCancelled
 from briefreader.core.models import Hit, SearchResults
 from briefreader.rendering import hit_block
 
-# Seconds of quiet before a search starts: merges keys that arrive together (a paste, key
-# repeat) without delaying a typist's last key; a search takes 1-30 ms on 11 MB.
-DEBOUNCE = 0.015
+# Seconds before a search starts: keys already queued (key repeat, a burst) merge into one
+# search. No longer: a search still running for an earlier key is cancelled, so waiting
+# only delays the last key. (A Textual timer cannot be 0: it divides by its interval.)
+DEBOUNCE = 0.001
 PAGE = 20  # hits listed at first, and added each time the list is scrolled to its end
 
 PLACEHOLDER = 'Search: words, "a phrase", OR, NOT, word~, side:armenia, title:, date:2025 …'
@@ -76,7 +77,7 @@ class SearchScreen(Screen[Chosen | None]):
     def __init__(
         self,
         state: SearchState,
-        search: Callable[[str, int], SearchResults],
+        search: Callable[[str, int, Callable[[], bool]], SearchResults],
         history: list[str],
         ready: bool,
         waiting: str = "The search index is being built; results appear when it is ready…",
@@ -138,8 +139,11 @@ class SearchScreen(Screen[Chosen | None]):
 
     @work(thread=True, exclusive=True, group="search")
     def _run(self, query: str, generation: int, limit: int) -> None:
+        worker = get_current_worker()  # cancelled by the next search of this screen
         try:
-            results = self._search(query, limit)
+            results = self._search(query, limit, lambda: worker.is_cancelled)
+        except SearchCancelled:
+            return
         except BriefreaderError as exc:
             if not get_current_worker().is_cancelled:
                 self.app.call_from_thread(self._show_error, generation, exc.message)
