@@ -78,3 +78,19 @@ def test_the_command_line_loads_no_command_module_before_the_reader_opens():
     heavy = {"whoosh", "yaml", "rapidfuzz", "briefreader.core.annotations"}
     commands = {f"briefreader.cli.{m}" for m in ("reading", "annotating", "reports", "team")}
     assert not (heavy | commands) & loaded
+
+
+def test_the_reader_loads_no_index_matcher_or_lock_before_its_first_paint():
+    """Whoosh loads in the indexing worker, rapidfuzz at the first inexact anchor, filelock
+    at the first save: none of them on the path to the reader's first frame."""
+    result = subprocess.run(
+        [sys.executable, "-c", LOADED_BEFORE_THE_READER.replace("cli", "tui.app")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = {name.split(".")[0] for name in json.loads(result.stdout)}
+    assert "textual" in loaded
+    assert not {"whoosh", "rapidfuzz", "filelock"} & loaded

@@ -887,7 +887,7 @@ def test_a_lock_held_too_long_is_a_clear_error(ws, store, monkeypatch):
     store.add(DOC, annotation("a1"))
     before = store.path_for(DOC).read_bytes()
     monkeypatch.setattr(module, "LOCK_TIMEOUT", 0.1)
-    holder = AnnotationStore(ws)._lock(DOC)
+    holder = AnnotationStore(ws)._locked(DOC)
     with holder:
         result: list[BaseException] = []
 

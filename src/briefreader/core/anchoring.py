@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from enum import StrEnum
 
-from rapidfuzz import fuzz
-
 from briefreader.core.models import Target
 
 CONTEXT = 32  # characters of prefix and suffix stored with a quote
@@ -165,6 +163,8 @@ def _still_there(text: str, quote: str, old: int, found: int) -> bool:
     length = len(quote)
     if length < MIN_FUZZY_QUOTE:
         return False
+    from rapidfuzz import fuzz  # only for an inexact match: off the reader's start
+
     masked = text[:found] + "\0" * length + text[found + length :]
     window = masked[max(0, old - length) : old + 2 * length]
     return fuzz.partial_ratio(quote, window) >= FUZZY_REVIEW
@@ -215,6 +215,8 @@ def _fuzzy(
     similarity and context together, with both neighbours agreeing."""
     if len(quote) < MIN_FUZZY_QUOTE:
         return ORPHAN
+    from rapidfuzz import fuzz  # only for an inexact match: off the reader's start
+
     candidates = []  # (combined score, similarity, start, end, sides)
     masked = text
     for _ in range(FUZZY_CANDIDATES):

@@ -15,13 +15,11 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from filelock import FileLock
-from filelock import Timeout as LockTimeout
 
 from briefreader.core.anchoring import Anchor, anchor, context_of
 from briefreader.core.atomic import temp_files_of, write_atomic
@@ -157,11 +155,23 @@ class AnnotationStore:
 
     # -- writing -------------------------------------------------------------------------
 
-    def _lock(self, doc_id: str) -> FileLock:
+    @contextmanager
+    def _locked(self, doc_id: str) -> Iterator[None]:
+        """Hold the lock that every save of this document's annotation file holds."""
+        from filelock import FileLock, Timeout  # on the first save: off the reader's start
+
         locks = self.workspace.prepare_state() / "locks"
         locks.mkdir(exist_ok=True)
         name = hashlib.sha1(doc_id.encode()).hexdigest()[:16]
-        return FileLock(locks / f"{name}.lock", timeout=LOCK_TIMEOUT)
+        try:
+            with FileLock(locks / f"{name}.lock", timeout=LOCK_TIMEOUT):
+                yield
+        except Timeout:
+            raise AnnotationError(
+                f"another briefreader has held this file's lock for {LOCK_TIMEOUT:.0f} s; "
+                "try again, or close the other instance",
+                self.path_for(doc_id),
+            ) from None
 
     def change(
         self,
@@ -173,27 +183,20 @@ class AnnotationStore:
         Given the document's current `text`, annotations that were re-anchored confidently
         are saved at their new place (the only time a move is written)."""
         path = self.path_for(doc_id)
-        try:
-            with self._lock(doc_id):
-                # every save of this file holds this lock: a temp file of it now is debris
-                # of a save that was killed, never one in progress
-                for debris in temp_files_of(path):
-                    debris.unlink(missing_ok=True)
-                current = self.load(doc_id)  # malformed: raises, the file is left alone
-                edit(current)
-                if text is not None:
-                    digest = text_hash(text)
-                    if current.extra.get(TEXT_HASH) != digest:  # else every one is in place
-                        current.annotations = [_reanchored(a, text) for a in current.annotations]
-                    current.extra[TEXT_HASH] = digest
-                self._write(path, current)
-                return current
-        except LockTimeout:
-            raise AnnotationError(
-                f"another briefreader has held this file's lock for {LOCK_TIMEOUT:.0f} s; "
-                "try again, or close the other instance",
-                path,
-            ) from None
+        with self._locked(doc_id):
+            # every save of this file holds this lock: a temp file of it now is debris of a
+            # save that was killed, never one in progress
+            for debris in temp_files_of(path):
+                debris.unlink(missing_ok=True)
+            current = self.load(doc_id)  # malformed: raises, the file is left alone
+            edit(current)
+            if text is not None:
+                digest = text_hash(text)
+                if current.extra.get(TEXT_HASH) != digest:  # else every one is in place
+                    current.annotations = [_reanchored(a, text) for a in current.annotations]
+                current.extra[TEXT_HASH] = digest
+            self._write(path, current)
+            return current
 
     def _write(self, path: Path, contents: AnnotationFile) -> None:
         self._parsed.pop(path, None)
@@ -435,7 +438,7 @@ class AnnotationStore:
     def _move(self, old_id: str, new_id: str) -> None:
         """The new file is written before the old one is removed: a crash in between
         leaves both, never neither."""
-        with self._lock(old_id), self._lock(new_id):
+        with self._locked(old_id), self._locked(new_id):
             contents = self.load(old_id)
             contents.document = new_id
             self._write(self.path_for(new_id), contents)
