@@ -52,14 +52,15 @@ def test_an_edited_document_is_normalised_anew(workspace):
 
 
 def test_indexing_forgets_the_texts_of_changed_documents(workspace):
-    for doc in (BAKU, TATIKYAN):
-        Corpus(workspace).load(doc)
+    Corpus(workspace).load(TATIKYAN)
+    [old] = cached_files(workspace)
     path = workspace.corpus_dir / TATIKYAN
     path.write_text(path.read_text(encoding="utf-8") + "\n\nA new closing paragraph.\n")
     index = SearchIndex(Corpus(workspace))
     index.update()
     index.close()
-    assert len(cached_files(workspace)) == 1  # Baku's: Tatikyan's text is not that one now
+    assert not old.exists()  # Tatikyan's text is not that one now
+    assert len(cached_files(workspace)) == len(Corpus(workspace).documents)
 
 
 def test_a_read_only_workspace_goes_without(workspace, monkeypatch):
@@ -71,10 +72,12 @@ def test_a_read_only_workspace_goes_without(workspace, monkeypatch):
     assert cached_files(workspace) == []
 
 
-def test_an_index_build_reads_kept_texts_but_keeps_none(workspace):
+def test_after_an_index_build_no_document_is_normalised_when_opened(workspace, monkeypatch):
     index = SearchIndex(Corpus(workspace))
     index.update()
     index.close()
-    assert cached_files(workspace) == []
-    Corpus(workspace).load(BAKU)  # opened in the reader: kept
-    assert len(cached_files(workspace)) == 1
+    monkeypatch.setattr(corpus_module, "normalize", lambda raw: pytest.fail("normalised again"))
+    documents = Corpus(workspace).documents
+    assert len(documents) == 5
+    for info in documents:
+        assert Corpus(workspace).load(info).text.passages

@@ -335,7 +335,7 @@ class SearchIndex:
                     progress(done, total, info.id)
                 writer.delete_by_term("doc", info.id)
                 try:
-                    document = self.corpus.load(info, keep=False)
+                    document = self.corpus.load(info)
                 except DocumentError as exc:
                     report.problems.append(Problem.from_error(exc))
                     for bucket in (report.added, report.changed):
