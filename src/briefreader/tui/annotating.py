@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from rich.style import Style
 from textual import work
 from textual.binding import Binding
+from textual.widgets import Static
 
 from briefreader.core.anchoring import anchor
 from briefreader.core.annotations import (
@@ -179,6 +180,8 @@ class AnnotationActions:
 
     def retry_unsaved(self) -> None:
         """Try again to save the changes kept in memory, oldest first."""
+        if not self.unsaved:
+            return
         saved = 0
         while self.unsaved:
             change = self.unsaved[0]
@@ -207,7 +210,9 @@ class AnnotationActions:
 
     def show_unsaved(self) -> None:
         """A warning that stays up while changes are only in memory."""
-        warning = self.query_one("#unsaved")
+        if not (found := self.query("#unsaved")):  # a timer's tick while the app shuts down
+            return
+        warning = found.first(Static)
         count = len(self.unsaved)
         warning.display = bool(count)
         if count:
