@@ -733,6 +733,16 @@ def test_limit_caps_the_hits_not_the_total(search_index):
     assert results.query == "Azerbaijan"
 
 
+@pytest.mark.parametrize("query", ["Armenia OR peace", "negotiaton~", "side:armenia corridor"])
+def test_the_total_counts_every_matching_passage_not_only_the_best(search_index, query):
+    """Whoosh swaps an OR for a cheaper matcher once the best few are known, which stops
+    counting the passages that match one word only: the total must not follow it."""
+    results = search_index.search(query, limit=3)
+    every = search_index.passages(query)
+    assert len(every) > 3
+    assert results.total == len(every)
+
+
 @pytest.mark.parametrize(
     "query",
     [

@@ -483,10 +483,12 @@ class SearchIndex:
         def run() -> SearchResults:
             searcher = self._current_searcher()
             # Whoosh's own chain (searcher.collector) with a cancellable one inside: the
-            # filter must stay outermost to see the matches first. No block skipping
-            # (usequality): it scores every match in one pass, so len() below is free,
-            # where with it len() runs the whole query a second time.
-            top = TopCollector(limit, usequality=False)
+            # filter must stay outermost to see the matches first. Every match is scored
+            # in one pass, so len() below is free and exact: with block skipping
+            # (usequality) len() runs the whole query again, and a matcher replaced by a
+            # cheaper one once the top `limit` are known (replace) stops counting the
+            # passages that match one word of an OR.
+            top = TopCollector(limit, usequality=False, replace=0)
             collector = TermsCollector(_Cancellable(top, cancelled))
             if only is not None:
                 collector = FilterCollector(collector, only)
