@@ -177,8 +177,9 @@ def main() -> None:
         emit(grid("Search as you type (TUI, headless)", headers, typing, [
             f"a key every {TYPING_INTERVAL * 1000:.0f} ms into the search screen, "
             f"{args.typing_runs} runs per query; 'last key → hits': until the screen shows "
-            "the results of the whole query (then a refresh); the screen waits for a 15 ms "
-            "pause and lists the first 20 hits (more as the list is scrolled); 'worst key "
+            "the results of the whole query (then a refresh); the screen starts a search 1 ms "
+            "after a key, cancelling the one still running for the key before, and lists the "
+            "first 20 hits (more as the list is scrolled); 'worst key "
             "echo': the longest a key took to reach the input",
         ]))  # fmt: skip
 

@@ -80,9 +80,10 @@ def test_the_command_line_loads_no_command_module_before_the_reader_opens():
     assert not (heavy | commands) & loaded
 
 
-def test_the_reader_loads_no_index_matcher_or_lock_before_its_first_paint():
+def test_importing_the_reader_loads_no_index_fuzzy_matcher_or_file_lock():
     """Whoosh loads in the indexing worker, rapidfuzz at the first inexact anchor, filelock
-    at the first save: none of them on the path to the reader's first frame."""
+    at the first save: none of them with the reader's modules, which load before its first
+    frame."""
     result = subprocess.run(
         [sys.executable, "-c", LOADED_BEFORE_THE_READER.replace("cli", "tui.app")],
         capture_output=True,

@@ -779,6 +779,33 @@ def test_the_annotations_of_a_renamed_document_follow_it(ws, store):
     assert store.relink(Corpus(ws)) == []  # nothing left to move
 
 
+def test_a_rename_blocked_by_a_lock_is_a_clear_error_and_moves_nothing(ws, store, monkeypatch):
+    from briefreader.core import annotations as module
+
+    text = text_of(ws)
+    made = make_annotation(text, *span_in_passage(text, 1, "the village"), "factual", "a")
+    store.add(DOC, made, text)
+    before = store.path_for(DOC).read_bytes()
+    renamed(ws, DOC, "renamed.txt")
+    monkeypatch.setattr(module, "LOCK_TIMEOUT", 0.1)
+    with AnnotationStore(ws)._locked("renamed.txt"):  # another instance saving there
+        result: list[BaseException] = []
+
+        def attempt() -> None:
+            try:
+                AnnotationStore(ws).relink(Corpus(ws))
+            except BaseException as exc:
+                result.append(exc)
+
+        thread = threading.Thread(target=attempt)
+        thread.start()
+        thread.join(timeout=30)
+    assert len(result) == 1 and isinstance(result[0], AnnotationError)
+    assert "another briefreader" in str(result[0]) and "renamed.txt" in str(result[0])
+    assert store.path_for(DOC).read_bytes() == before
+    assert not store.path_for("renamed.txt").exists()
+
+
 def test_a_renamed_document_with_a_twin_or_its_own_annotations_is_not_guessed(ws, store):
     text = text_of(ws)
     store.add(DOC, annotation("a", 1, 4), text)
