@@ -789,19 +789,9 @@ def test_a_rename_blocked_by_a_lock_is_a_clear_error_and_moves_nothing(ws, store
     renamed(ws, DOC, "renamed.txt")
     monkeypatch.setattr(module, "LOCK_TIMEOUT", 0.1)
     with AnnotationStore(ws)._locked("renamed.txt"):  # another instance saving there
-        result: list[BaseException] = []
-
-        def attempt() -> None:
-            try:
-                AnnotationStore(ws).relink(Corpus(ws))
-            except BaseException as exc:
-                result.append(exc)
-
-        thread = threading.Thread(target=attempt)
-        thread.start()
-        thread.join(timeout=30)
-    assert len(result) == 1 and isinstance(result[0], AnnotationError)
-    assert "another briefreader" in str(result[0]) and "renamed.txt" in str(result[0])
+        error = raised_in_another_thread(lambda: AnnotationStore(ws).relink(Corpus(ws)))
+    assert isinstance(error, AnnotationError)
+    assert "another briefreader" in str(error) and "renamed.txt" in str(error)
     assert store.path_for(DOC).read_bytes() == before
     assert not store.path_for("renamed.txt").exists()
 
@@ -908,27 +898,35 @@ def test_two_processes_adding_to_one_file_lose_nothing(ws, tmp_path):
     assert leftovers(ws) == []
 
 
+def raised_in_another_thread(call) -> BaseException | None:
+    """What `call` raised in a thread of its own (as another instance would), or None: the
+    lock held by this thread is not held by that one."""
+    raised: list[BaseException] = []
+
+    def attempt() -> None:
+        try:
+            call()
+        except BaseException as exc:
+            raised.append(exc)
+
+    thread = threading.Thread(target=attempt)
+    thread.start()
+    thread.join(timeout=30)
+    return raised[0] if raised else None
+
+
 def test_a_lock_held_too_long_is_a_clear_error(ws, store, monkeypatch):
     from briefreader.core import annotations as module
 
     store.add(DOC, annotation("a1"))
     before = store.path_for(DOC).read_bytes()
     monkeypatch.setattr(module, "LOCK_TIMEOUT", 0.1)
-    holder = AnnotationStore(ws)._locked(DOC)
-    with holder:
-        result: list[BaseException] = []
-
-        def attempt() -> None:
-            try:
-                AnnotationStore(ws).add(DOC, annotation("a2", 10, 12))
-            except BaseException as exc:
-                result.append(exc)
-
-        thread = threading.Thread(target=attempt)
-        thread.start()
-        thread.join(timeout=30)
-    assert len(result) == 1 and isinstance(result[0], AnnotationError)
-    assert "another briefreader" in str(result[0])
+    with AnnotationStore(ws)._locked(DOC):  # another instance saving
+        error = raised_in_another_thread(
+            lambda: AnnotationStore(ws).add(DOC, annotation("a2", 10, 12))
+        )
+    assert isinstance(error, AnnotationError)
+    assert "another briefreader" in str(error)
     assert store.path_for(DOC).read_bytes() == before
 
 
