@@ -726,6 +726,13 @@ def test_hits_point_at_their_passage(search_index):
             assert all(part in hit.section for part in passage.section.path)
 
 
+def test_a_limit_below_one_is_refused_without_touching_the_index(search_index):
+    files = {p.name: p.stat().st_mtime_ns for p in search_index.directory.iterdir()}
+    with pytest.raises(ValueError, match="at least 1"):
+        search_index.search("Azerbaijan", limit=0)
+    assert {p.name: p.stat().st_mtime_ns for p in search_index.directory.iterdir()} == files
+
+
 def test_limit_caps_the_hits_not_the_total(search_index):
     results = search_index.search("Azerbaijan", limit=3)
     assert len(results.hits) == 3

@@ -477,6 +477,8 @@ class SearchIndex:
     ) -> SearchResults:
         """The best `limit` passages for the query (only those of one side, if given), with
         a highlighted snippet each. Raises SearchCancelled as soon as `cancelled()` is true."""
+        if limit < 1:  # checked here: inside the search it would pass for a damaged index
+            raise ValueError(f"limit must be at least 1, not {limit}")
         query = self.parse(text)
         only = None if side is None else Term("side", side.lower())
 
