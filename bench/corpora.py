@@ -112,16 +112,23 @@ def _link_or_copy(src: str, dst: str) -> None:
         shutil.copy2(src, dst)
 
 
+def scratch(prefix: str, parent: Path | None = None) -> Path:
+    """A new empty folder in `parent`, else in the cache (made if it does not exist yet)."""
+    parent = parent or CACHE
+    parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+
+
 def fresh_workspace(size: int, parent: Path | None = None) -> Path:
     """A new workspace holding the `size` corpus and no index."""
-    root = Path(tempfile.mkdtemp(prefix=f"ws-{size}x-", dir=parent or CACHE))
+    root = scratch(f"ws-{size}x-", parent)
     shutil.copytree(corpus_dir(size), root / "corpus", copy_function=os.link)
     return root
 
 
 def clone(workspace: Path, parent: Path | None = None) -> Path:
     """A copy of a workspace (corpus hard-linked, index and state copied)."""
-    root = Path(tempfile.mkdtemp(prefix="clone-", dir=parent or CACHE)) / "ws"
+    root = scratch("clone-", parent) / "ws"
     shutil.copytree(workspace, root, copy_function=_link_or_copy)
     return root
 

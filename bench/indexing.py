@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -95,7 +94,7 @@ def worker(kind: str, ws: Path, size: int) -> dict:
 
 def measure(kind: str, size: int, base: Path | None) -> tuple[float, int]:
     """(seconds, peak RSS KiB) of one worker run on a fresh workspace (or a clone of `base`)."""
-    scratch = Path(tempfile.mkdtemp(prefix="indexing-", dir=corpora.CACHE))
+    scratch = corpora.scratch("indexing-")
     try:
         ws = corpora.clone(base, scratch) if base else corpora.fresh_workspace(size, scratch)
         cmd = [PYTHON, __file__, "--worker", kind, "--ws", str(ws), "--sizes", str(size)]

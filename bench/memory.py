@@ -54,7 +54,7 @@ def main() -> None:
                         warm / 1024 <= target if target else None))  # fmt: skip
         log(f"{size}x warm: {mb(warm)}")
         if str(size) in args.cold_sizes.split(","):
-            scratch = Path(tempfile.mkdtemp(prefix="memory-", dir=corpora.CACHE))
+            scratch = corpora.scratch("memory-")
             cold = peak("cold", corpora.fresh_workspace(size, scratch))
             shutil.rmtree(scratch, ignore_errors=True)
             rows.append(Row("TUI, cold (builds the index)", label, mb(cold), mb(bare), cold / bare))

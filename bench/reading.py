@@ -6,7 +6,6 @@ import asyncio
 import random
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -158,7 +157,7 @@ def main() -> None:
     parser.add_argument("--busy-size", type=int, default=30,
                         help="corpus for keys while indexing (default 30x; 0: skip)")  # fmt: skip
     args = parser.parse_args()
-    scratch = Path(tempfile.mkdtemp(prefix="reading-", dir=corpora.CACHE))
+    scratch = corpora.scratch("reading-")
     try:
         ws = prepare(corpora.clone(corpora.indexed_workspace(1), scratch))
         times = asyncio.run(scenario(ws, args.runs))

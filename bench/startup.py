@@ -74,7 +74,7 @@ def main() -> None:
         "--headless", action="store_true", help="no terminal (Textual's headless driver)"
     )
     args = parser.parse_args()
-    scratch = Path(tempfile.mkdtemp(prefix="startup-", dir=corpora.CACHE))
+    scratch = corpora.scratch("startup-")
     warm_ws = corpora.clone(corpora.indexed_workspace(1), scratch)
     bare = series("bare", args.runs, args.headless)
     warm = series("warm", args.runs, args.headless, lambda: warm_ws)
