@@ -156,7 +156,8 @@ def passages_file(size: int) -> Path:
     """The index fields of every passage of the `size` corpus, as briefreader builds them, one
     pickled list per document: what raw Whoosh is fed in the floor benchmarks."""
     from briefreader.core.corpus import Corpus
-    from briefreader.core.index import INDEX_FORMAT, IndexReport, SearchIndex
+    from briefreader.core.index import SearchIndex
+    from briefreader.core.manifest import INDEX_FORMAT, IndexReport
     from briefreader.core.normalize import NORMALIZER_VERSION
     from briefreader.core.workspace import Workspace
 

@@ -47,7 +47,8 @@ def worker(kind: str, ws: Path, size: int) -> dict:
     from whoosh import index as windex
 
     from briefreader.core.corpus import Corpus
-    from briefreader.core.index import IndexReport, SearchIndex, _schema
+    from briefreader.core.index import SearchIndex, _schema
+    from briefreader.core.manifest import IndexReport
     from briefreader.core.workspace import Workspace
 
     who, what = kind.split("-")

@@ -14,6 +14,7 @@ import tempfile
 import termios
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -63,9 +64,16 @@ def launch(mode: str, workspace: Path | None, headless: bool) -> dict[str, float
     return times | {"exit": end - start, "heavy": marks["heavy_at_paint"]}
 
 
-def series(mode: str, runs: int, headless: bool, workspace=None) -> list[dict]:
-    launch(mode, workspace() if workspace else None, headless)  # warm-up: OS caches, .pyc
-    return [launch(mode, workspace() if workspace else None, headless) for _ in range(runs)]
+def rounds(modes: dict[str, Callable[[], Path | None]], runs: int, headless: bool) -> dict:
+    """`runs` launches of each mode, interleaved (the machine's speed drifts over minutes),
+    after one warm-up launch of each (OS caches, .pyc)."""
+    results: dict[str, list[dict]] = {mode: [] for mode in modes}
+    for round_ in range(runs + 1):
+        for mode, workspace in modes.items():
+            timings = launch(mode, workspace(), headless)
+            if round_:
+                results[mode].append(timings)
+    return results
 
 
 def main() -> None:
@@ -76,9 +84,16 @@ def main() -> None:
     args = parser.parse_args()
     scratch = corpora.scratch("startup-")
     warm_ws = corpora.clone(corpora.indexed_workspace(1), scratch)
-    bare = series("bare", args.runs, args.headless)
-    warm = series("warm", args.runs, args.headless, lambda: warm_ws)
-    cold = series("cold", args.runs, args.headless, lambda: corpora.fresh_workspace(1, scratch))
+    by_mode = rounds(
+        {
+            "bare": lambda: None,
+            "warm": lambda: warm_ws,
+            "cold": lambda: corpora.fresh_workspace(1, scratch),
+        },
+        args.runs,
+        args.headless,
+    )
+    bare, warm, cold = by_mode["bare"], by_mode["warm"], by_mode["cold"]
     shutil.rmtree(scratch, ignore_errors=True)
 
     def m(runs: list[dict], key: str) -> float:
@@ -102,10 +117,10 @@ def main() -> None:
     heavy = ", ".join(warm[-1]["heavy"]) or "none"
     where = "headless (`App.run(headless=True)`)" if args.headless else f"a {COLUMNS}x{LINES} pty"
     emit(table("Start-up (whole process)", rows, [
-        f"`python bench/_launch.py MODE WS` run in {where}, a warm-up run then median of "
-        f"{args.runs}; time from just before the spawn to each milestone painted; the launcher "
-        "calls `briefreader.cli.main()` with an auto-pilot that exits once the last milestone "
-        "is on screen",
+        f"`python bench/_launch.py MODE WS` run in {where}, the three modes interleaved after "
+        f"a warm-up run of each, median of {args.runs}; time from just before the spawn to "
+        "each milestone painted; the launcher calls `briefreader.cli.main()` with an "
+        "auto-pilot that exits once the last milestone is on screen",
         f"heavy modules already imported at the first paint (warm): {heavy}",
     ]))  # fmt: skip
     log(json.dumps({"bare": bare[-1], "warm": warm[-1], "cold": cold[-1]}))

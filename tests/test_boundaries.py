@@ -95,3 +95,37 @@ def test_importing_the_reader_loads_no_index_fuzzy_matcher_or_file_lock():
     loaded = {name.split(".")[0] for name in json.loads(result.stdout)}
     assert "textual" in loaded
     assert not {"whoosh", "rapidfuzz", "filelock"} & loaded
+
+
+IS_THE_INDEX_CURRENT = """
+import json, sys
+from pathlib import Path
+from briefreader.core.annotations import AnnotationStore
+from briefreader.core.corpus import Corpus
+from briefreader.core.manifest import Manifest
+from briefreader.core.workspace import Workspace
+ws = Workspace(Path(sys.argv[1]))
+current = Manifest(ws.index_dir, AnnotationStore(ws)).is_current(Corpus(ws))
+print(json.dumps([current, "whoosh" in sys.modules]))
+"""
+
+
+def test_the_reader_tells_a_current_index_without_loading_whoosh(indexed_workspace):
+    """So the reader's search is ready before Whoosh has loaded; a changed document is
+    still told apart."""
+
+    def ask() -> list[bool]:
+        result = subprocess.run(
+            [sys.executable, "-c", IS_THE_INDEX_CURRENT, str(indexed_workspace.root)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=REPO,
+        )
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    assert ask() == [True, False]
+    document = next(indexed_workspace.corpus_dir.glob("*.txt"))
+    os.utime(document, ns=(0, document.stat().st_mtime_ns + 1))
+    assert ask() == [False, False]

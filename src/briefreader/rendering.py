@@ -10,10 +10,10 @@ from rich.table import Table
 from rich.text import Text
 
 from briefreader.core.models import Hit
-from briefreader.core.stats import Summary
 
 if TYPE_CHECKING:
     from briefreader.core.compare import Counterpart, SideView
+    from briefreader.core.stats import Summary
 
 SNIPPET_INDENT = 5
 

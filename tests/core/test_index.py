@@ -16,10 +16,12 @@ from pathlib import Path
 import pytest
 
 from briefreader.core import index as index_module
+from briefreader.core import manifest as manifest_module
 from briefreader.core.corpus import Corpus
 from briefreader.core.errors import IndexUnavailable, QueryError, SearchCancelled
 from briefreader.core.index import SearchIndex
 from briefreader.core.models import Hit
+from briefreader.core.normalize import NORMALIZER_VERSION
 from briefreader.core.workspace import Workspace
 from tests.conftest import AIR_FEB, AIR_JAN, APRI, BAKU, BUNDLED_CORPUS, DOC_IDS, TATIKYAN
 
@@ -248,7 +250,7 @@ def test_stale_manifest_version_rebuilds(small_indexed, open_index, key):
 
 
 def test_new_normaliser_version_rebuilds(small_indexed, open_index, monkeypatch):
-    monkeypatch.setattr(index_module, "NORMALIZER_VERSION", index_module.NORMALIZER_VERSION + 1)
+    monkeypatch.setattr(manifest_module, "NORMALIZER_VERSION", NORMALIZER_VERSION + 1)
     index = open_index(small_indexed)
     assert not index.is_current()
     report = index.update()

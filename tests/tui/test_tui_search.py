@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 import time
@@ -305,6 +306,8 @@ def test_search_says_so_until_the_index_is_ready(tui, monkeypatch):
         return update(self, *args, progress=progress, **kwargs)
 
     monkeypatch.setattr(SearchIndex, "update", slow_update)
+    document = tui.workspace.corpus_dir / AIR_JAN
+    os.utime(document, ns=(0, document.stat().st_mtime_ns + 1))  # the index must be checked
 
     async def scenario(app, pilot):
         try:

@@ -8,14 +8,11 @@ its table of contents is the one this code recorded in `manifest.json` after wri
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import shutil
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from itertools import pairwise
-from pathlib import Path
 from typing import TypeVar
 
 from filelock import FileLock
@@ -30,7 +27,6 @@ from whoosh.query import NullQuery, Or, Phrase, Query, Term
 from whoosh.searching import Hit as WhooshHit
 
 from briefreader.core.annotations import AnnotationStore
-from briefreader.core.atomic import write_atomic
 from briefreader.core.corpus import Corpus, Document, read_bytes
 from briefreader.core.errors import (
     AnnotationError,
@@ -41,13 +37,10 @@ from briefreader.core.errors import (
     QueryError,
     SearchCancelled,
 )
+from briefreader.core.manifest import IndexReport, Manifest, meta_hash
 from briefreader.core.models import Annotation, DocumentInfo, Hit, SearchResults, Snippet
-from briefreader.core.normalize import NORMALIZER_VERSION
 from briefreader.core.textcache import TextCache
 
-# Bump when the schema, what goes into a field or how it is stored changes: every index is
-# then rebuilt (4: separate segment files, not one compound file).
-INDEX_FORMAT = 4
 LOCK_TIMEOUT = 10.0  # seconds to wait for another process that is writing the index
 SNIPPET_CHARS = 240
 KEY_TERMS = 12  # words of a passage that find its counter-passages
@@ -109,41 +102,12 @@ class _Cancellable(WrappingCollector):
             yield docnum
 
 
-@dataclass
-class IndexReport:
-    """What an update did, for the one-line summary and for tests."""
-
-    rebuilt: str = ""  # why the index was rebuilt from scratch, if it was
-    added: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    passages: int = 0  # passages written by this update
-    problems: list[Problem] = field(default_factory=list)
-    cancelled: bool = False
-
-    @property
-    def summary(self) -> str:
-        counts = [
-            f"{len(self.added)} added",
-            f"{len(self.changed)} changed",
-            f"{len(self.removed)} removed",
-            f"{len(self.unchanged)} unchanged",
-        ]
-        return f"{', '.join(counts)}; {self.passages} passages written"
-
-
 def _date_terms(date: str) -> str:
     terms: list[str] = []
     for part in date.split("/"):
         pieces = part.split("-")
         terms += ["-".join(pieces[: i + 1]) for i in range(len(pieces))]
     return " ".join(dict.fromkeys(terms))
-
-
-def _meta_hash(info: DocumentInfo) -> str:
-    meta = [info.title, info.publisher, info.author, info.date, info.side, info.kind]
-    return hashlib.sha256("\x1f".join(meta).encode()).hexdigest()[:16]
 
 
 class SearchIndex:
@@ -153,6 +117,7 @@ class SearchIndex:
         self.corpus = corpus
         self.store = store or AnnotationStore(corpus.workspace)
         self.directory = corpus.workspace.index_dir
+        self.manifest = Manifest(self.directory, self.store)
         self.schema = _schema()
         self._parser = QueryParser("body", self.schema)
         self._parser.add_plugin(FuzzyTermPlugin())
@@ -163,82 +128,13 @@ class SearchIndex:
 
     # -- building ------------------------------------------------------------------------
 
-    @property
-    def _manifest_path(self) -> Path:
-        return self.directory / "manifest.json"
+    def is_current(self) -> bool:
+        """Whether the index matches the corpus on disk, judged by file sizes and times."""
+        return self.manifest.is_current(self.corpus)
 
     def _lock(self) -> FileLock:
         self.corpus.workspace.prepare_state()
         return FileLock(self.corpus.workspace.state_dir / "index.lock", timeout=LOCK_TIMEOUT)
-
-    def _file_sizes(self) -> dict[str, int]:
-        return {
-            path.name: path.stat().st_size
-            for path in sorted(self.directory.iterdir())
-            if path.suffix in (".toc", ".seg")
-        }
-
-    def _toc_hash(self) -> str:
-        digest = hashlib.sha256()
-        for toc in sorted(self.directory.glob("*.toc")):
-            digest.update(toc.name.encode())
-            digest.update(toc.read_bytes())
-        return digest.hexdigest()
-
-    def _verified_manifest(self) -> tuple[dict | None, str]:
-        """The manifest if the index on disk is ours and current, else why it is not."""
-        try:
-            manifest = json.loads(self._manifest_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None, "no index yet: building it"
-        except (OSError, ValueError):
-            return None, "the index manifest is unreadable: rebuilding the index"
-        if not isinstance(manifest, dict) or manifest.get("format") != INDEX_FORMAT:
-            return None, "the index was built by another version of briefreader: rebuilding"
-        if manifest.get("normalizer") != NORMALIZER_VERSION:
-            return None, "the text normaliser has changed: rebuilding the index"
-        try:
-            toc = self._toc_hash()
-        except OSError:
-            toc = ""
-        try:
-            sizes = self._file_sizes()
-        except OSError:
-            sizes = {}
-        if toc != manifest.get("toc") or sizes != manifest.get("files"):
-            return None, "the index files do not match their manifest: rebuilding the index"
-        return manifest, ""
-
-    def is_current(self) -> bool:
-        """Whether the index matches the corpus on disk, judged by file sizes and times."""
-        manifest, _ = self._verified_manifest()
-        if manifest is None:
-            return False
-        docs = manifest.get("docs", {})
-        if set(docs) != {info.id for info in self.corpus.documents}:
-            return False
-        return all(self._stat_matches(info, docs[info.id]) for info in self.corpus.documents)
-
-    def _stat_matches(self, info: DocumentInfo, entry: dict) -> bool:
-        try:
-            stat = info.path.stat()
-        except OSError:
-            return False
-        return (
-            entry.get("size") == stat.st_size
-            and entry.get("mtime_ns") == stat.st_mtime_ns
-            and entry.get("meta") == _meta_hash(info)
-            and entry.get("annotations") == self._annotations_stamp(info.id)
-        )
-
-    def _annotations_stamp(self, doc_id: str) -> list[int] | None:
-        """Size and time of the document's annotation file: when they change, its passages
-        are indexed again with the new tags and notes (and only they)."""
-        try:
-            stat = self.store.path_for(doc_id).stat()
-        except OSError:
-            return None
-        return [stat.st_size, stat.st_mtime_ns]
 
     def update(
         self,
@@ -268,7 +164,7 @@ class SearchIndex:
         self, rebuild: bool, progress: Progress | None, cancel: threading.Event | None
     ) -> IndexReport:
         report = IndexReport()
-        manifest, reason = self._verified_manifest()
+        manifest, reason = self.manifest.verified()
         if rebuild or manifest is None:
             report.rebuilt = "rebuilding the index as asked" if rebuild else reason
             self._close()
@@ -282,7 +178,7 @@ class SearchIndex:
         touched = False  # files whose time changed but not their content
         for info in self.corpus.documents:
             entry = old_docs.get(info.id)
-            if entry is not None and self._stat_matches(info, entry):
+            if entry is not None and self.manifest.stat_matches(info, entry):
                 docs[info.id] = entry
                 report.unchanged.append(info.id)
                 continue
@@ -293,8 +189,9 @@ class SearchIndex:
                 continue
             digest = hashlib.sha256(data).hexdigest()
             same = entry is not None and entry.get("sha256") == digest
-            unchanged = entry is not None and entry.get("meta") == _meta_hash(info)
-            unchanged = unchanged and entry.get("annotations") == self._annotations_stamp(info.id)
+            stamp = self.manifest.annotations_stamp(info.id)
+            unchanged = entry is not None and entry.get("meta") == meta_hash(info)
+            unchanged = unchanged and entry.get("annotations") == stamp
             if same and unchanged:  # touched, not changed
                 stat = info.path.stat()
                 docs[info.id] = entry | {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
@@ -350,8 +247,8 @@ class SearchIndex:
                     "sha256": document.sha256,
                     "size": stat.st_size,
                     "mtime_ns": stat.st_mtime_ns,
-                    "meta": _meta_hash(info),
-                    "annotations": self._annotations_stamp(info.id),
+                    "meta": meta_hash(info),
+                    "annotations": self.manifest.annotations_stamp(info.id),
                     "passages": len(document.text.passages),
                 }
                 done += len(data)
@@ -404,14 +301,7 @@ class SearchIndex:
             }
 
     def _write_manifest(self, docs: dict[str, dict]) -> None:
-        manifest = {
-            "format": INDEX_FORMAT,
-            "normalizer": NORMALIZER_VERSION,
-            "toc": self._toc_hash(),
-            "files": self._file_sizes(),
-            "docs": dict(sorted(docs.items())),
-        }
-        write_atomic(self._manifest_path, json.dumps(manifest, indent=1) + "\n")
+        self.manifest.write(docs)
         TextCache(self.corpus.workspace).prune({entry["sha256"] for entry in docs.values()})
 
     # -- searching -----------------------------------------------------------------------
@@ -430,7 +320,7 @@ class SearchIndex:
     def _current_searcher(self):
         """A searcher on the latest committed index, verified before Whoosh opens it."""
         if self._searcher is None:
-            manifest, _ = self._verified_manifest()
+            manifest, _ = self.manifest.verified()
             if manifest is None:
                 self.update()
             try:

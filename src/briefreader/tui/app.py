@@ -19,6 +19,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from briefreader.core.corpus import Corpus, Document
 from briefreader.core.errors import BriefreaderError, ExportError, WorkspaceError
+from briefreader.core.manifest import IndexReport, Manifest
 from briefreader.core.models import Section
 from briefreader.core.state import ReaderState
 from briefreader.core.workspace import Workspace
@@ -36,6 +37,7 @@ from briefreader.tui.widgets.document_view import DocumentView
 from briefreader.tui.widgets.library import Library
 
 if TYPE_CHECKING:
+    from briefreader.core.index import SearchIndex
     from briefreader.tui.screens.export import ExportRequest
 
 # the actions of keys that change or filter the reader's annotations, or compare its passage
@@ -77,13 +79,15 @@ class BriefreaderApp(AnnotationActions, App[None]):
         self.corpus = Corpus(workspace)
         self.state = ReaderState.load(workspace)
         self.search_state = SearchState()
-        self.search_index = None  # created by the indexing worker: whoosh loads off-screen
+        self._search_index: SearchIndex | None = None  # see `search_index`
+        self._search_index_lock = threading.Lock()
         self.index_ready = False
         self._indexing = False
         self._cancel = threading.Event()
         self._highlight_query = ""  # the search whose hits are highlighted in the reader
         self._save_timer = None
-        self._index_pending = False
+        # set once the first document is painted: an index build waits for it
+        self._document_shown = threading.Event()
 
     # -- layout --------------------------------------------------------------------------
 
@@ -153,7 +157,7 @@ class BriefreaderApp(AnnotationActions, App[None]):
         last = self.state.last_document
         doc_id = last if any(d.id == last for d in documents) else documents[0].id
         self.call_after_refresh(library.select_document, doc_id)  # once the nodes have lines
-        self._index_pending = True  # once the document is on screen: it comes first
+        self._start_indexing()  # before the document's worker starts: see there
         self.open_document(doc_id)
         library.focus()
         self.count_annotations()
@@ -179,7 +183,7 @@ class BriefreaderApp(AnnotationActions, App[None]):
             document = self.corpus.load(doc_id)
         except BriefreaderError as exc:
             self.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
-            self.call_from_thread(self._index_if_pending)
+            self._document_shown.set()
             return
         if not get_current_worker().is_cancelled:
             self.call_from_thread(self._show, document, passage, section)
@@ -202,7 +206,7 @@ class BriefreaderApp(AnnotationActions, App[None]):
         self.state.last_document = document.id
         self.title = document.info.title
         self._set_status()
-        self.call_after_refresh(self._index_if_pending)
+        self.call_after_refresh(self._document_shown.set)
 
     def on_library_chosen(self, event: Library.Chosen) -> None:
         self.open_document(event.doc_id, section=event.section)
@@ -258,30 +262,41 @@ class BriefreaderApp(AnnotationActions, App[None]):
 
     # -- indexing ------------------------------------------------------------------------
 
-    def _index_if_pending(self) -> None:
-        if self._index_pending:
-            self._index_pending = False
-            self._start_indexing()
-
     def _start_indexing(self, rebuild: bool = False) -> None:
+        # a current index is told by its manifest and a few `stat`s, without Whoosh; here, as
+        # a worker doing them would wait for the GIL at each one while a document renders
+        if not rebuild and Manifest(self.workspace.index_dir, self.store).is_current(self.corpus):
+            self._index_done(IndexReport())
+            self._load_search_index()
+            return
         self.index_ready = False
         self._indexing = True
         self._set_status()
         self._index(rebuild)
 
+    @property
+    def search_index(self) -> SearchIndex:
+        """The search index, made at its first use (by a worker: Whoosh loads then)."""
+        with self._search_index_lock:
+            if self._search_index is None:
+                from briefreader.core.index import SearchIndex
+
+                self._search_index = SearchIndex(self.corpus)
+            return self._search_index
+
+    @work(thread=True, exclusive=True, group="index", exit_on_error=False)
+    def _load_search_index(self) -> None:
+        """Whoosh loads now, before a search needs it."""
+        self.search_index.corpus = self.corpus
+
     @work(thread=True, exclusive=True, group="index", exit_on_error=False)
     def _index(self, rebuild: bool) -> None:
-        from briefreader.core.index import SearchIndex  # whoosh loads here, after first paint
-
-        if self.search_index is None:
-            self.search_index = SearchIndex(self.corpus)
-        else:
-            self.search_index.corpus = self.corpus
-
         def progress(done: int, total: int, item: str) -> None:
             self.call_from_thread(self._index_progress, done, total)
 
         try:
+            self._document_shown.wait()  # the document comes first: the user waits for it
+            self.search_index.corpus = self.corpus
             report = self.search_index.update(
                 rebuild=rebuild, progress=progress, cancel=self._cancel
             )
@@ -705,6 +720,7 @@ class BriefreaderApp(AnnotationActions, App[None]):
 
     def on_unmount(self) -> None:
         self._cancel.set()
+        self._document_shown.set()  # an index build waiting for it ends
         self._save_state()
 
 
