@@ -80,10 +80,10 @@ def test_the_command_line_loads_no_command_module_before_the_reader_opens():
     assert not (heavy | commands) & loaded
 
 
-def test_importing_the_reader_loads_no_index_fuzzy_matcher_or_file_lock():
+def test_importing_the_reader_loads_no_index_fuzzy_matcher_file_lock_or_yaml():
     """Whoosh loads in the indexing worker, rapidfuzz at the first inexact anchor, filelock
-    at the first save: none of them with the reader's modules, which load before its first
-    frame."""
+    at the first save, PyYAML at the first file read: none of them with the reader's
+    modules, which load before its first frame."""
     result = subprocess.run(
         [sys.executable, "-c", LOADED_BEFORE_THE_READER.replace("cli", "tui.app")],
         capture_output=True,
@@ -94,7 +94,7 @@ def test_importing_the_reader_loads_no_index_fuzzy_matcher_or_file_lock():
     assert result.returncode == 0, result.stderr
     loaded = {name.split(".")[0] for name in json.loads(result.stdout)}
     assert "textual" in loaded
-    assert not {"whoosh", "rapidfuzz", "filelock"} & loaded
+    assert not {"whoosh", "rapidfuzz", "filelock", "yaml"} & loaded
 
 
 IS_THE_INDEX_CURRENT = """

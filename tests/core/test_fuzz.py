@@ -220,7 +220,7 @@ KNOWN_BAD = {
 @pytest.mark.parametrize("loader", ["libyaml", "python"])
 def test_known_bad_yaml_is_an_error_naming_the_file(text, loader, monkeypatch):
     if loader == "python":
-        monkeypatch.setattr(yamlio, "_Loader", yaml.SafeLoader)
+        monkeypatch.setattr(yamlio, "_loader", lambda: yaml.SafeLoader)
     elif not yaml.__with_libyaml__:
         pytest.skip("PyYAML without libyaml")
     with pytest.raises(AnnotationError) as caught:
@@ -272,7 +272,7 @@ def test_load_yaml_on_an_edited_annotation_file_returns_a_value_or_its_own_error
 def test_the_pure_python_loader_fails_the_same_way(text):
     """Without libyaml (a PyYAML wheel built without it), the same promise holds."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(yamlio, "_Loader", yaml.SafeLoader)
+        patch.setattr(yamlio, "_loader", lambda: yaml.SafeLoader)
         _load_or_own_error(text)
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from briefreader.core.errors import BriefreaderError
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+if TYPE_CHECKING:
+    import yaml
+
+# PyYAML (about 15 ms to import) loads at the first file read or written, not with the
+# modules that use it: the reader paints its first frame before reading any.
 
 
 class Sequence(list):
@@ -50,8 +52,10 @@ def load_yaml(text: str, path: Path, error: type[BriefreaderError] = Briefreader
     is `error`, naming `path`: deep nesting, an alias inside the value it names, and aliases
     that multiply a small file into millions of values are errors too, not a crash or a hang.
     """
+    import yaml
+
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=_loader())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "malformed YAML"
@@ -74,6 +78,14 @@ def load_yaml(text: str, path: Path, error: type[BriefreaderError] = Briefreader
     if node is None:
         return None
     return _Builder(path, error, _NODES_PER_CHAR * len(text) + _NODES_SLACK).build(node, 0)
+
+
+@cache
+def _loader() -> type[yaml.SafeLoader]:
+    """PyYAML's safe loader: its C one if there is libyaml."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _unwritable(code: int) -> str:
@@ -107,12 +119,12 @@ class _Builder:
             raise self.fail(too_many, node)
         if depth > MAX_DEPTH:
             raise self.fail(f"nested more than {MAX_DEPTH} levels deep", node)
-        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+        if node.id in ("mapping", "sequence"):  # PyYAML's name for each kind of node
             if id(node) in self.open:
                 raise self.fail("the value anchored here contains an alias (*name) to itself", node)
             self.open.add(id(node))
             try:
-                if isinstance(node, yaml.MappingNode):
+                if node.id == "mapping":
                     return self._mapping(node, depth)
                 items = Sequence([self.build(child, depth + 1) for child in node.value])
                 items.lines = [(c.start_mark.line + 1, c.start_mark.column + 1) for c in node.value]
@@ -137,7 +149,7 @@ class _Builder:
                 raise self.error(message, self.path, *where)
             result[key] = self.build(value_node, depth + 1)
             result.key_lines[key] = where
-            if isinstance(value_node, yaml.ScalarNode):
+            if value_node.id == "scalar":
                 result.raw[key] = value_node.value
         return result
 
@@ -158,7 +170,7 @@ class _Builder:
                 return float(node.value.replace("_", ""))
             except ValueError:
                 return node.value
-        if isinstance(node, yaml.ScalarNode):
+        if node.id == "scalar":
             return node.value
         raise self.fail("unsupported YAML node", node)
 
@@ -172,8 +184,16 @@ def location(value: Any, key: str | None = None) -> tuple[int | None, int | None
     return None, None
 
 
-class _BlockDumper(_Dumper):
-    pass
+@cache
+def _block_dumper() -> type[yaml.SafeDumper]:
+    """PyYAML's safe dumper (its C one if there is libyaml), writing strings as below."""
+    import yaml
+
+    class BlockDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):
+        pass
+
+    BlockDumper.add_representer(str, _represent_str)
+    return BlockDumper
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
@@ -183,9 +203,6 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
-_BlockDumper.add_representer(str, _represent_str)
-
-
 def dump_yaml(data: Any) -> str:
     """YAML that reads like a hand-written file: block style, keys in the given order.
 
@@ -193,9 +210,11 @@ def dump_yaml(data: Any) -> str:
     keeps its final blank lines (`|+`): a file is built of such pieces, one after another,
     and a marker between two of them would end the file there for every reader. At the end
     of the text the marker is not needed: the block keeps its blank lines up to the end."""
+    import yaml
+
     text = yaml.dump(
         data,
-        Dumper=_BlockDumper,
+        Dumper=_block_dumper(),
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,
