@@ -275,6 +275,23 @@ def test_tab_moves_between_the_panes_and_ctrl_b_hides_the_library(tui):
     tui.run(scenario)
 
 
+def test_the_footer_shows_the_keys_of_the_pane_in_focus(tui):
+    """It is composed again only when its keys change: after each move of focus here."""
+
+    def footer_text(app) -> str:
+        return tui.screen_text(app).splitlines()[-1]
+
+    async def scenario(app, pilot):
+        assert "Search" in footer_text(app) and "Next ¶" not in footer_text(app)
+        await pilot.press("tab")
+        await tui.wait_for(pilot, lambda: "Next ¶" in footer_text(app), "the view's keys")
+        assert "Search" in footer_text(app)
+        await pilot.press("shift+tab")
+        await tui.wait_for(pilot, lambda: "Next ¶" not in footer_text(app), "the library's")
+
+    tui.run(scenario)
+
+
 async def open_at(tui, app, pilot, doc_id: str, passage: int | None = None) -> None:
     app.open_document(doc_id, passage)
     await tui.wait_for(pilot, lambda: app.view.document.id == doc_id, doc_id)

@@ -14,7 +14,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, ProgressBar, Static
+from textual.widgets import Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from briefreader.core.corpus import Corpus, Document
@@ -34,6 +34,7 @@ from briefreader.tui.screens.help import HelpScreen
 from briefreader.tui.screens.search import Chosen, SearchScreen, SearchState
 from briefreader.tui.widgets.annotation_list import AnnotationList
 from briefreader.tui.widgets.document_view import DocumentView
+from briefreader.tui.widgets.footer import Footer
 from briefreader.tui.widgets.library import Library
 
 if TYPE_CHECKING:

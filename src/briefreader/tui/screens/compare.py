@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from briefreader.core.compare import Counterpart, Counterparts, SideView, Topic
@@ -20,6 +20,7 @@ from briefreader.core.corpus import Document
 from briefreader.core.errors import BriefreaderError
 from briefreader.core.models import RELATIONS, Passage
 from briefreader.rendering import counterpart_block, side_column
+from briefreader.tui.widgets.footer import Footer
 
 
 @dataclass(frozen=True)

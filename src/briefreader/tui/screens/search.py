@@ -12,13 +12,14 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from briefreader.core.errors import BriefreaderError, SearchCancelled
 from briefreader.core.models import Hit, SearchResults
 from briefreader.rendering import hit_block
+from briefreader.tui.widgets.footer import Footer
 
 # Seconds before a search starts: keys already queued (key repeat, a burst) merge into one
 # search. No longer: a search still running for an earlier key is cancelled, so waiting
