@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import accumulate, chain
+from itertools import accumulate, chain, compress
 
 from briefreader.core.models import Block, BlockKind, NormalizedText
 from briefreader.core.sentences import sentence_spans
@@ -35,7 +35,7 @@ LONG_PARAGRAPH = 2500
 PARAGRAPH_TARGET = 900
 
 _INVISIBLE = "\u00ad\u200b\u200c\u2060\ufeff"  # soft hyphen, zero-width characters, BOM
-_ODD_SPACES = "\t\u00a0\u202f"
+_ODD_SPACES = "\u00a0\u202f"  # no-break spaces; tabs are made spaces too
 _SENTENCE_ENDS = (".", "!", "?", "…", ":")
 _CLOSERS = "”\"’')]"  # closing quotes and brackets, after a sentence's end
 _TITLE_NEVER_ENDS = (".", ",", ";", ":", "-", "–", "—")
@@ -53,6 +53,9 @@ _BOILERPLATE = (
 )
 _PUNCTUATION = "“”\"‘’'()[]{}.,;:!?…—–*«»"
 _LAST_WORD = re.compile(r"[^\W\d_][\w’']*$")
+# the same word read backwards: letters, digits and apostrophes as far as they go, back to the
+# last letter
+_WORD_BACKWARDS = re.compile(r"[\w’']*[^\W\d_]")
 # a line-end hyphen, and the word going on on the next line
 _HYPHEN_BREAK = re.compile(r"-\n(?=([^\W\d_][\w’'-]*))")
 # chunks of column text: runs of lines between blank lines, cut again before an indented line
@@ -63,6 +66,7 @@ _CHUNK_SEPARATOR = " \n \n "
 _AFTER_LINE_HYPHEN = re.compile(r"-\n[ \t]*([\w’']+)")
 # a line break after a dash or slash, or before an em dash; "\n" first, for a fast search
 _DASH_BREAK = re.compile(r"\n(?:(?<=[—–/]\n)|(?=—))")
+_INDENTED_LINE = re.compile(r"\n(?=[^\S\n])")  # "\n" first, for a fast search
 _TOC_HEADER = re.compile(r"(?:table of )?contents", re.IGNORECASE)
 _TOC_ENTRY = re.compile(r"(?:[-•*]\s+.*|\d{1,4}|.*(?:\.{3,}|…)\s*\d{1,4})")
 _BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
@@ -73,9 +77,11 @@ _NUMBERED_HEADING = re.compile(r"(?:[IVXLC]{1,6}|\d{1,2})\.\s+\S.*")
 _ESSAY_END = "BD"  # the end mark of a Baku Dialogues essay
 _WORD = re.compile(r"[^\W\d_](?:[\w’'-]*\w)?")
 _ASCII = bytes(range(128))
-# ASCII bytes that are not word characters (`\w`) made spaces; line breaks and others kept
-_ASCII_NON_WORD_TO_SPACE = bytes(
-    b if b >= 128 or chr(b).isalnum() or b in b"_\n" else 32 for b in range(256)
+# ASCII bytes lowercased, and made spaces if not word characters (`\w`); line breaks and
+# non-ASCII bytes kept
+_ASCII_LOWER_WORD = bytes(
+    b if b >= 128 else ord(chr(b).lower()) if chr(b).isalnum() or b in b"_\n" else 32
+    for b in range(256)
 )
 _STOP_WORDS = frozenset(
     "the of and in to for a an on with at by from is are as its or but not into over".split()
@@ -106,14 +112,16 @@ def canonical(raw: str) -> str:
     A document saved with CRLF, a BOM or decomposed accents normalises to the same text, so
     annotations anchor the same way whichever variant is on disk.
     """
-    text = raw.replace("\r\n", "\n").replace("\r", "\n")
-    # one str.replace per character: a regex character class is several times slower
+    text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
-        for char in _INVISIBLE:
+        # one str.replace per character the text holds: a regex character class is several
+        # times slower, and a replace (or an `in` test) for each absent one still a pass
+        present = _non_ascii(_utf8(text))
+        for char in present.intersection(_INVISIBLE):
             text = text.replace(char, "")
-    for char in _ODD_SPACES:
-        text = text.replace(char, " ")
+        for char in present.intersection(_ODD_SPACES):
+            text = text.replace(char, " ")
     return text
 
 
@@ -138,8 +146,8 @@ def _drop_furniture(text: str) -> list[str]:
     drop.update(s for s in _boilerplate_lines(text, folded) if len(s) <= 120)
     fixed = closed_up | dict.fromkeys(drop, "")
     lines = list(map(fixed.get, stripped, stripped))
-    # a line keeps its indent (a page start) unless dropped; few lines have one
-    for i in [i for i, line in enumerate(raw_lines) if line[:1].isspace()]:
+    # a line keeps its indent (a page start) unless dropped
+    for i in _indented_lines(text):
         if stripped[i] not in drop:
             lines[i] = _indent(raw_lines[i]) + lines[i]
     if any("content" in line.lower() for line in closed_up.values()):
@@ -159,21 +167,23 @@ def _furniture(counts: Counter[str]) -> tuple[set[str], dict[str, str]]:
     for s, count in counts.items():
         if not s:
             continue
-        if half := _doubled(s):
+        n = len(s)
+        # the first tests of `_doubled` inline, as this runs on every distinct line
+        if n >= 10 and s[0] == s[n - n // 2] and (half := _doubled(s)):
             drop.update((s, half))
-        elif _is_furniture(s) or (count >= 3 and len(s) <= 60 and not _ends_sentence(s)):
+        elif _is_furniture(s) or (count >= 3 and n <= 60 and not _ends_sentence(s)):
             drop.add(s)
-        elif (spaces := s.count(" ")) >= 4 and len(s) < 3 * (spaces + 1):
+        elif (spaces := s.count(" ")) >= 4 and n < 3 * (spaces + 1):
             closed_up[s] = _close_up(s)
     return drop, closed_up
 
 
 def _fold_case(text: str) -> str:
     """`text` lowercased, each character to one."""
-    folded = text.lower()
+    folded = _lower(text)
     if len(folded) != len(text):
         # "İ" lowercases to two letters, and offsets would drift: fold as re.IGNORECASE does
-        folded = text.replace("İ", "i").replace("ı", "i").replace("ſ", "s").lower()
+        folded = _lower(text.replace("İ", "i").replace("ı", "i").replace("ſ", "s"))
     return folded
 
 
@@ -185,6 +195,21 @@ def _boilerplate_lines(text: str, folded: str) -> Iterator[str]:
         while at >= 0:
             yield _line_around(text, at)
             at = folded.find(phrase, at + len(phrase))
+
+
+def _indented_lines(text: str) -> list[int]:
+    """The numbers of the lines of `text` that start with whitespace.
+
+    Few lines do: they are found from the line breaks before them, and numbered by counting
+    line breaks, rather than by testing every line.
+    """
+    numbers = [0] if text[:1] != "\n" and text[:1].isspace() else []
+    number = counted = 0  # `number`: the line that starts at offset `counted`
+    for match in _INDENTED_LINE.finditer(text):
+        number += text.count("\n", counted, match.end())
+        counted = match.end()
+        numbers.append(number)
+    return numbers
 
 
 def _indent(line: str) -> str:
@@ -200,7 +225,7 @@ def _doubled(s: str) -> str:
     """`X X` or `XX` (the same head printed on both pages of a spread) gives `X`, else ``."""
     half = len(s) // 2
     second = len(s) - half  # where the second X starts: after the space if len(s) is odd
-    # first-letter test before slicing: this runs on every distinct line
+    # first-letter test before slicing
     if half < 5 or s[0] != s[second] or (second > half and s[half] != " "):
         return ""
     return s[second:] if s.startswith(s[second:]) else ""
@@ -306,7 +331,7 @@ class _Joiner:
     @cached_property
     def words(self) -> set[str]:
         """Every whole word of the text, lowercased; a word split at a line end is left out."""
-        low = self.text.lower()
+        low = _lower(self.text)
         words = {t.strip(_PUNCTUATION) for t in set(low.split()) if t[-1] != "-"}
         return words - set(_AFTER_LINE_HYPHEN.findall(low))
 
@@ -342,15 +367,19 @@ class _Joiner:
         A break is a word (a letter, then letters, digits or apostrophes), `-`, a line break
         and a word going on in letters, digits, apostrophes or hyphens; breaks are taken left
         to right without overlap. Each is found from its `-\n`: a regex starting with the
-        word would be tried at every letter of the text, at ten times the cost.
+        word would be tried at every letter of the text, at ten times the cost. The word is
+        then matched backwards from the hyphen, in the reversed text: one regex match, where
+        `_word_before` needs two searches for the line's last space and break as well.
         """
         pieces = []
         done = 0  # where the last match ended
+        backwards = text[::-1]
         for hyphen in _HYPHEN_BREAK.finditer(text):
             at = hyphen.start()
-            if at < done or not (first := _word_before(text, at, done)):
+            if at < done or not (first := _WORD_BACKWARDS.match(backwards, len(text) - at)):
                 continue  # no word before, or the hyphen ended the last match ("self-/made")
-            start, word, rest = first.start(), first.group(), hyphen.group(1)
+            word, rest = first.group()[::-1], hyphen.group(1)
+            start = at - len(word)
             # "people-to-" / "people": a linking word inside a compound keeps its hyphens
             in_compound = word in _LINKING_WORDS and text[start - 1 : start] == "-"
             pieces.append(text[done:start])
@@ -432,7 +461,8 @@ class _ColumnLayout:
             if (body := _essay_body(chunk.text)) is not None:
                 chunk.text = body
                 chunk.essay_end = True
-            if len(chunk.lines) >= 2:
+            # no line is long, stripped, if none is before: the usual case, tested at C speed
+            if len(chunk.lines) >= 2 and max(map(len, chunk.lines)) > wide:
                 long_lines = sum(len(line.strip()) > wide for line in chunk.lines)
                 chunk.wide = long_lines >= 0.6 * len(chunk.lines)
             if chunk.text:
@@ -447,22 +477,22 @@ class _ColumnLayout:
         elsewhere. Runs are taken from the end, and a skipped run no longer counts as
         "elsewhere", so one copy of any repeated text always stays.
         """
-        chunk_words = _word_lists([c.text for c in self.chunks])
-        words = list(chain.from_iterable(chunk_words))
-        starts = list(accumulate(map(len, chunk_words), initial=0))  # of each chunk in `words`
+        words, starts = _words([c.text for c in self.chunks])  # `starts`: of each chunk
         # by last chunk: the 4-grams of the longest run that could be a pull quote, and the
         # first chunk of each such run (shortest run first) with where its 4-grams start
         candidates: dict[int, tuple[list[_Gram], list[tuple[int, int]]]] = {}
-        for last in range(len(self.chunks)):
-            if firsts := list(self._runs_ending_at(last, starts)):
+        ends = [chunk.ends_sentence for chunk in self.chunks]
+        for last in compress(range(len(self.chunks)), ends):
+            if firsts := self._runs_ending_at(last, starts):
                 start = starts[firsts[-1]]
                 grams = list(_grams(words[start : starts[last + 1]]))
                 candidates[last] = (grams, [(first, starts[first] - start) for first in firsts])
         # count only the 4-grams of those runs: a tuple for every 4-gram of the text costs more;
-        # keys made first, so that counting keeps none of the 4-gram tuples it passes
-        wanted = set(chain.from_iterable(grams for grams, _ in candidates.values()))
+        # keys made first, so that counting keeps none of the 4-gram tuples it passes (and a
+        # dict lookup is the faster filter)
+        wanted = chain.from_iterable(grams for grams, _ in candidates.values())
         counts = Counter(dict.fromkeys(wanted, 0))
-        counts.update(filter(wanted.__contains__, _grams(words)))
+        counts.update(filter(counts.__contains__, _grams(words)))
         found_twice = {gram for gram, count in counts.items() if count > 1}
         last = len(self.chunks) - 1
         while last >= 0:
@@ -471,19 +501,19 @@ class _ColumnLayout:
                 found = self._pull_quote_at(last, *candidates[last], counts, found_twice)
             last -= found or 1
 
-    def _runs_ending_at(self, last: int, starts: list[int]) -> Iterator[int]:
-        """The first chunks of the runs ending at chunk `last` that could be pull quotes,
-        shortest run first: up to four chunks and 8 to 60 words (`starts`: where each chunk's
-        words start), none of them wide, starting a sentence and ending one."""
-        if not self.chunks[last].ends_sentence:
-            return
+    def _runs_ending_at(self, last: int, starts: list[int]) -> list[int]:
+        """The first chunks of the runs ending at chunk `last` (which ends a sentence) that
+        could be pull quotes, shortest run first: up to four chunks and 8 to 60 words
+        (`starts`: where each chunk's words start), none of them wide, starting a sentence."""
         end = starts[last + 1]
+        firsts = []
         for first in range(last, max(last - 4, -1), -1):
             chunk = self.chunks[first]
             if chunk.wide or end - starts[first] > 60:
-                return
+                break
             if not chunk.starts_lower and end - starts[first] >= 8:
-                yield first
+                firsts.append(first)
+        return firsts
 
     def _pull_quote_at(
         self,
@@ -651,22 +681,58 @@ def _aside_kind(text: str) -> BlockKind:
     return BlockKind.BIO if bio else BlockKind.QUOTE
 
 
-def _word_lists(texts: list[str]) -> list[list[bytes]]:
-    """The words (runs of alphanumeric characters and `_`) of each text, lowercased; no text
+def _words(texts: list[str]) -> tuple[list[bytes], list[int]]:
+    """The words (runs of alphanumeric characters and `_`) of the texts, lowercased and one
+    text's after another, and where each text's words start (then where they end); no text
     holds a line break.
 
     Words come as UTF-8 bytes, as they are only compared: a byte translation and a split find
     them in half the time of a regex.
     """
     if not texts:
-        return []
-    low = "\n".join(texts).lower()
-    # a non-ASCII character is a word character if alphanumeric: make the others spaces
-    for char in set(_utf8(low).translate(None, _ASCII).decode("utf-8", "surrogatepass")):
-        if not char.isalnum():
-            low = low.replace(char, " ")
-    data = _utf8(low).translate(_ASCII_NON_WORD_TO_SPACE)
-    return [line.split() for line in data.split(b"\n")]
+        return [], [0]
+    text = "\n".join(texts)
+    chars = _non_ascii(_utf8(text))
+    if not all(map(_lowers_alone, chars)):  # a replace cannot lowercase those
+        text = text.lower()
+        chars = _non_ascii(_utf8(text))
+    # each non-ASCII character replaced by its lowercase, or by a space if that is no word
+    # character (alphanumeric, or ASCII: the byte translation lowercases ASCII characters and
+    # makes spaces of the others), sparing a str.lower, which costs more than all of these
+    for char in chars:
+        low = char.lower()
+        if (new := low if low.isalnum() or low.isascii() else " ") != char:
+            text = text.replace(char, new)
+    data = _utf8(text).translate(_ASCII_LOWER_WORD)
+    lists = [line.split() for line in data.split(b"\n")]
+    return list(chain.from_iterable(lists)), list(accumulate(map(len, lists), initial=0))
+
+
+def _non_ascii(data: bytes) -> set[str]:
+    """The distinct non-ASCII characters of a text, found in its UTF-8 `data`."""
+    return set(data.translate(None, _ASCII).decode("utf-8", "surrogatepass"))
+
+
+def _lower(text: str) -> str:
+    """`text.lower()`, in two thirds of the time for a long text that is not all ASCII (then
+    `str.lower` looks every character up in the Unicode tables): ASCII letters are lowered
+    in the UTF-8 bytes, and each other character that has a lowercase by a replace."""
+    if text.isascii():
+        return text.lower()
+    data = _utf8(text)
+    upper = [char for char in _non_ascii(data) if char.lower() != char]
+    if not all(map(_lowers_alone, upper)):
+        return text.lower()
+    low = data.lower().decode("utf-8", "surrogatepass")
+    for char in upper:
+        low = low.replace(char, char.lower())
+    return low
+
+
+def _lowers_alone(char: str) -> bool:
+    """Whether `char` lowercases to one character whatever surrounds it: not "Σ", which
+    lowercases by its context, nor "İ", which lowercases to two characters."""
+    return char != "Σ" and len(char.lower()) == 1
 
 
 def _utf8(text: str) -> bytes:
