@@ -39,8 +39,6 @@ async def watch(pilot) -> None:
         reached = [name for name, check in pending.items() if check()]
         if first or reached:
             await painted(app)
-            if first:
-                marks["heavy_at_paint"] = [m for m in HEAVY if m in sys.modules]
             now = time.monotonic()
             marks.update(dict.fromkeys(reached + ["paint"] * first, now))
             for name in reached:
@@ -53,7 +51,14 @@ async def watch(pilot) -> None:
     app.exit()
 
 
-_run = App.run
+_run, _display = App.run, App._display
+
+
+def display(self, screen, renderable) -> None:
+    """Textual's frame output: the modules loaded when the first frame is written."""
+    if renderable is not None and "heavy_at_paint" not in marks:
+        marks["heavy_at_paint"] = [m for m in HEAVY if m in sys.modules]
+    _display(self, screen, renderable)
 
 
 def run(self, *args, **kwargs):
@@ -66,7 +71,7 @@ def run(self, *args, **kwargs):
             json.dump(marks, f)
 
 
-App.run = run
+App.run, App._display = run, display
 
 if mode == "bare":
     from textual.widgets import Footer, Header, Static
