@@ -267,6 +267,20 @@ def test_unreadable_manifest_rebuilds(small_indexed, open_index, content):
     assert sorted(report.added) == sorted(SMALL)
 
 
+@pytest.mark.parametrize("docs", [["a"], {"a": 5}, None])
+def test_manifest_with_a_malformed_document_list_rebuilds(small_indexed, open_index, docs):
+    """Its files and versions check out, but not what it says of the documents."""
+    manifest = json.loads(manifest_path(small_indexed).read_text(encoding="utf-8"))
+    manifest["docs"] = docs
+    manifest_path(small_indexed).write_text(json.dumps(manifest), encoding="utf-8")
+    index = open_index(small_indexed)
+    assert not index.is_current()
+    report = index.update()
+    assert "unreadable" in report.rebuilt
+    assert sorted(report.added) == sorted(SMALL)
+    assert index.is_current()
+
+
 def test_missing_manifest_rebuilds(small_indexed, open_index):
     manifest_path(small_indexed).unlink()
     index = open_index(small_indexed)

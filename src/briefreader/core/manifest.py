@@ -92,6 +92,9 @@ class Manifest:
             return None, "the index was built by another version of briefreader: rebuilding"
         if manifest.get("normalizer") != NORMALIZER_VERSION:
             return None, "the text normaliser has changed: rebuilding the index"
+        docs = manifest.get("docs")
+        if not isinstance(docs, dict) or not all(isinstance(e, dict) for e in docs.values()):
+            return None, "the index manifest is unreadable: rebuilding the index"
         try:
             toc = self.toc_hash()
         except OSError:
@@ -109,7 +112,7 @@ class Manifest:
         manifest, _ = self.verified()
         if manifest is None:
             return False
-        docs = manifest.get("docs", {})
+        docs = manifest["docs"]
         if set(docs) != {info.id for info in corpus.documents}:
             return False
         return all(self.stat_matches(info, docs[info.id]) for info in corpus.documents)

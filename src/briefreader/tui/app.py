@@ -158,7 +158,7 @@ class BriefreaderApp(AnnotationActions, App[None]):
         last = self.state.last_document
         doc_id = last if any(d.id == last for d in documents) else documents[0].id
         self.call_after_refresh(library.select_document, doc_id)  # once the nodes have lines
-        self._start_indexing()  # before the document's worker starts: see there
+        self._start_indexing()  # its check of the index runs before the document's worker
         self.open_document(doc_id)
         library.focus()
         self.count_annotations()
