@@ -27,23 +27,19 @@ async def painted(app: App) -> None:
 
 
 async def watch(pilot) -> None:
-    """Record the first paint, then each milestone at the paint that first shows it."""
+    """Record each milestone at the paint that first shows it (the first paint: `display`)."""
     app = pilot.app
     pending = {} if mode == "bare" else {
         "library": lambda: bool(app.query_one("#library").root.children),
         "document": lambda: app.view.document is not None,
         "index": lambda: app.index_ready,
     }  # fmt: skip
-    first = True
-    while first or pending:
-        reached = [name for name, check in pending.items() if check()]
-        if first or reached:
+    while pending or "paint" not in marks:
+        if reached := [name for name, check in pending.items() if check()]:
             await painted(app)
-            now = time.monotonic()
-            marks.update(dict.fromkeys(reached + ["paint"] * first, now))
+            marks.update(dict.fromkeys(reached, time.monotonic()))
             for name in reached:
                 del pending[name]
-            first = False
         else:
             await asyncio.sleep(0.002)
     if mode != "bare" and os.environ.get("BENCH_SEARCH"):  # memory.py: a search in the peak
@@ -55,8 +51,11 @@ _run, _display = App.run, App._display
 
 
 def display(self, screen, renderable) -> None:
-    """Textual's frame output: the modules loaded when the first frame is written."""
-    if renderable is not None and "heavy_at_paint" not in marks:
+    """Textual's frame output: the first paint is when the first frame is written (a callback
+    after the first refresh can run after others queued for it, such as the reader's first
+    reads), with the modules loaded by then."""
+    if renderable is not None and "paint" not in marks:
+        marks["paint"] = time.monotonic()
         marks["heavy_at_paint"] = [m for m in HEAVY if m in sys.modules]
     _display(self, screen, renderable)
 
