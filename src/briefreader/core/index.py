@@ -189,10 +189,7 @@ class SearchIndex:
                 continue
             digest = hashlib.sha256(data).hexdigest()
             same = entry is not None and entry.get("sha256") == digest
-            stamp = self.manifest.annotations_stamp(info.id)
-            unchanged = entry is not None and entry.get("meta") == meta_hash(info)
-            unchanged = unchanged and entry.get("annotations") == stamp
-            if same and unchanged:  # touched, not changed
+            if same and self.manifest.meta_matches(info, entry):  # touched, not changed
                 stat = info.path.stat()
                 docs[info.id] = entry | {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
                 report.unchanged.append(info.id)

@@ -118,7 +118,8 @@ class Manifest:
         return all(self.stat_matches(info, docs[info.id]) for info in corpus.documents)
 
     def stat_matches(self, info: DocumentInfo, entry: dict) -> bool:
-        """Whether a document, its catalog entry and its annotations are as indexed."""
+        """Whether a document (by size and time), its catalog entry and its annotations are
+        as indexed."""
         try:
             stat = info.path.stat()
         except OSError:
@@ -126,9 +127,13 @@ class Manifest:
         return (
             entry.get("size") == stat.st_size
             and entry.get("mtime_ns") == stat.st_mtime_ns
-            and entry.get("meta") == meta_hash(info)
-            and entry.get("annotations") == self.annotations_stamp(info.id)
+            and self.meta_matches(info, entry)
         )
+
+    def meta_matches(self, info: DocumentInfo, entry: dict) -> bool:
+        """Whether a document's catalog entry and annotations are as indexed."""
+        stamp = entry.get("annotations")
+        return entry.get("meta") == meta_hash(info) and stamp == self.annotations_stamp(info.id)
 
     def annotations_stamp(self, doc_id: str) -> list[int] | None:
         """Size and time of the document's annotation file: when they change, its passages
