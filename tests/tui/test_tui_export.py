@@ -10,7 +10,7 @@ import json
 
 import pytest
 from textual.command import CommandPalette
-from textual.widgets import Input, OptionList, Select
+from textual.widgets import Input, OptionList, ProgressBar, Select
 
 from briefreader.core.annotations import AnnotationStore, make_annotation, span_in_passage
 from briefreader.core.corpus import Corpus
@@ -116,6 +116,7 @@ def test_e_exports_csv_to_the_chosen_file_and_says_how_many(tui, coded, tmp_path
         await open_export(tui, pilot, app)
         await export_via_dialog(tui, pilot, app, "csv", str(target))
         await tui.wait_for(pilot, lambda: notices.any("Wrote"), "the notice")
+        await tui.wait_for(pilot, lambda: not app.query(ProgressBar), "the progress bar gone")
 
     tui.run(scenario, size=SIZE)
     assert (f"Wrote {len(CODING)} annotations to {target}", "information") in notices.seen

@@ -169,12 +169,21 @@ def test_an_empty_workspace_says_what_to_do(tui, tui_empty_workspace):
     tui.run(scenario, workspace=tui_empty_workspace, wait=False)
 
 
+def test_a_current_index_opens_without_a_progress_bar(tui):
+    async def scenario(app, pilot):
+        assert app.index_ready
+        assert "indexing" not in status(app)
+        assert not app.query(ProgressBar)
+
+    tui.run(scenario)
+
+
 def test_an_empty_workspace_does_not_claim_to_be_indexing(tui, tui_empty_workspace):
     async def scenario(app, pilot):
         await tui.wait_for(pilot, lambda: app.query_one("#empty").display)
         await tui.settle(pilot)
         assert "indexing" not in status(app)
-        assert not app.query_one("#index-progress", ProgressBar).display
+        assert not app.query(ProgressBar)
 
     tui.run(scenario, workspace=tui_empty_workspace, wait=False)
 

@@ -327,7 +327,7 @@ def test_search_says_so_until_the_index_is_ready(tui, monkeypatch):
         assert "passages match" in str(line.render())
         await pilot.press("escape")
         await tui.settle(pilot)
-        assert not app.query_one("#index-progress", ProgressBar).display
+        assert not app.query(ProgressBar)
         assert "indexing" not in status(app)
 
     tui.run(scenario, wait=False)
