@@ -4,11 +4,13 @@ with no corpus/, with an unreadable document."""
 from __future__ import annotations
 
 import shutil
+import threading
 
 import pytest
 from textual.command import CommandPalette
 from textual.widgets import Input, OptionList, ProgressBar, Static
 
+from briefreader.core import corpus as corpus_module
 from briefreader.core.corpus import Corpus
 from briefreader.core.index import SearchIndex
 from briefreader.core.workspace import Workspace
@@ -167,6 +169,31 @@ def test_an_empty_workspace_says_what_to_do(tui, tui_empty_workspace):
         assert "No documents" in tui.screen_text(app)
 
     tui.run(scenario, workspace=tui_empty_workspace, wait=False)
+
+
+def test_keys_work_while_the_catalog_is_read(tui, monkeypatch):
+    # a catalog of thousands of documents takes a while: the reader must not freeze meanwhile
+    read = threading.Event()
+    load_catalog = corpus_module.load_catalog
+
+    def slow_load_catalog(*args, **kwargs):
+        read.wait(timeout=20)
+        return load_catalog(*args, **kwargs)
+
+    monkeypatch.setattr(corpus_module, "load_catalog", slow_load_catalog)
+
+    async def scenario(app, pilot):
+        try:
+            await pilot.press("question_mark")
+            await tui.wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+            assert app.view.document is None  # the catalog is still being read
+        finally:
+            read.set()
+        await pilot.press("escape")
+        await tui.started(pilot)
+        assert app.query_one(Library).root.children
+
+    tui.run(scenario, wait=False)
 
 
 def test_a_current_index_opens_without_a_progress_bar(tui):

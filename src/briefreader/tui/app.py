@@ -130,15 +130,29 @@ class BriefreaderApp(AnnotationActions, App[None]):
         self.set_interval(RETRY_INTERVAL, self.retry_unsaved)
 
     def _reload(self) -> None:
-        """Scan the corpus, fill the library and open the last document read."""
+        """Scan the corpus, fill the library, open the last document read, and check the
+        index."""
         self.corpus = Corpus(self.workspace)
-        library = self.query_one(Library)
+        self._scan(self.corpus)
+
+    @work(thread=True, exclusive=True, group="scan", exit_on_error=False)
+    def _scan(self, corpus: Corpus) -> None:
+        """Read the catalog and tell whether the index is current, off the UI thread: at 300x
+        that takes a third of a second (a worker doing it while a document renders would wait
+        for the GIL at every `stat`: it runs before the first document is opened)."""
         try:
-            documents = self.corpus.documents
-            problems = self.corpus.problems
+            documents, problems, error = corpus.documents, corpus.problems, None
         except WorkspaceError as exc:
-            documents, problems = (), ()
-            self.notify(str(exc), severity="error", timeout=15)
+            documents, problems, error = (), (), exc
+        index = Manifest(self.workspace.index_dir, self.store)
+        current = bool(documents) and index.is_current(corpus)
+        if not get_current_worker().is_cancelled:
+            self.call_from_thread(self._scanned, documents, problems, error, current)
+
+    def _scanned(self, documents, problems, error: WorkspaceError | None, current: bool) -> None:
+        library = self.query_one(Library)
+        if error is not None:
+            self.notify(str(error), severity="error", timeout=15)
         library.set_documents(documents)
         self.query_one(AnnotationList).titles = {info.id: info.title for info in documents}
         for problem in problems:
@@ -156,7 +170,7 @@ class BriefreaderApp(AnnotationActions, App[None]):
         last = self.state.last_document
         doc_id = last if any(d.id == last for d in documents) else documents[0].id
         self.call_after_refresh(library.select_document, doc_id)  # once the nodes have lines
-        self._start_indexing()  # its check of the index runs before the document's worker
+        self._start_indexing(current=current)
         self.open_document(doc_id)
         library.focus()
         self.count_annotations()
@@ -261,10 +275,10 @@ class BriefreaderApp(AnnotationActions, App[None]):
 
     # -- indexing ------------------------------------------------------------------------
 
-    def _start_indexing(self, rebuild: bool = False) -> None:
-        # a current index is told by its manifest and a few `stat`s, without Whoosh; here, as
-        # a worker doing them would wait for the GIL at each one while a document renders
-        if not rebuild and Manifest(self.workspace.index_dir, self.store).is_current(self.corpus):
+    def _start_indexing(self, rebuild: bool = False, *, current: bool = False) -> None:
+        """Bring the index up to date, unless it is `current` (as its manifest tells, without
+        Whoosh: search is ready at once, and Whoosh loads before a search needs it)."""
+        if current:
             self._index_done(IndexReport())
             self._load_search_index()
             return
@@ -341,8 +355,8 @@ class BriefreaderApp(AnnotationActions, App[None]):
 
     def _progress(self, work: str, total: float | None, done: float = 0) -> None:
         """Show how far `work` (index, export) has got in the status bar. Its bar is mounted
-        only while it runs: an idle bar waiting at start-up costs a tenth of the start, and
-        repaints 15 times a second even when hidden."""
+        only while the work runs: a bar with no total animates, 15 repaints a second even
+        when hidden, which cost the reader its idle CPU and start-up a layout cycle or two."""
         try:
             bar = self.query_one(f"#{work}-progress", ProgressBar)
         except NoMatches:
