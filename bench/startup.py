@@ -61,6 +61,8 @@ def launch(mode: str, workspace: Path | None, headless: bool) -> dict[str, float
     if code or "paint" not in marks:
         raise RuntimeError(f"{mode} failed ({code}): {tail.decode(errors='replace')[-1500:]}")
     times = {k: v - start for k, v in marks.items() if isinstance(v, float)}
+    if "document" in times:  # ready: both on screen, whichever came last
+        times["ready"] = max(times["document"], times["index"])
     return times | {"exit": end - start, "heavy": marks["heavy_at_paint"]}
 
 
@@ -103,7 +105,7 @@ def main() -> None:
     rows = [Row("bare Textual app (Header, Static, Footer): first paint", "—", ms(ref))]
     for label, runs, key, target in [
         ("warm index: first paint", warm, "paint", None),
-        ("warm index: document shown, index ready", warm, "index", 1.5),
+        ("warm index: document shown, index ready", warm, "ready", 1.5),
         ("cold (no index): library shown", cold, "library", 1.5),
         ("cold (no index): document shown", cold, "document", None),
         ("cold (no index): index built (background)", cold, "index", None),
