@@ -13,7 +13,7 @@ import threading
 import pytest
 import yaml
 
-from briefreader.core import atomic
+from briefreader.core import atomic, index_process
 from briefreader.core.annotations import AnnotationStore
 from briefreader.core.corpus import Corpus
 from briefreader.core.errors import AnnotationError
@@ -101,13 +101,13 @@ def test_a_damaged_index_is_rebuilt_while_reading_and_tagging_go_on(ws, monkeypa
     for toc in ws.index_dir.glob("*.toc"):
         toc.write_bytes(b"\x00garbage")
     release = threading.Event()
-    update = SearchIndex.update
+    update = index_process.update_in_child
 
-    def held(self, *args, **kwargs):  # the rebuild waits until the reader has read and tagged
+    def held(*args, **kwargs):  # the rebuild waits until the reader has read and tagged
         release.wait(timeout=30)
-        return update(self, *args, **kwargs)
+        return update(*args, **kwargs)
 
-    monkeypatch.setattr(SearchIndex, "update", held)
+    monkeypatch.setattr(index_process, "update_in_child", held)
 
     async def scenario(app, pilot):
         try:

@@ -11,6 +11,7 @@ import time
 import pytest
 from textual.widgets import Input, OptionList, ProgressBar, Static
 
+from briefreader.core import index_process
 from briefreader.core.corpus import Corpus
 from briefreader.core.index import SearchIndex
 from briefreader.tui.screens.search import PAGE, SearchScreen
@@ -297,15 +298,15 @@ def test_a_newer_key_cancels_the_search_still_running_for_the_last_one(tui, expe
 def test_search_says_so_until_the_index_is_ready(tui, monkeypatch):
     """The corpus shows at once; search waits for the index, then shows results."""
     release = threading.Event()
-    update = SearchIndex.update
+    update = index_process.update_in_child
 
-    def slow_update(self, *args, progress=None, **kwargs):
+    def slow_update(*args, progress=None, **kwargs):
         if progress is not None:  # indexing under way: the first document is being read
             progress(0, 10, "")
         release.wait(timeout=30)
-        return update(self, *args, progress=progress, **kwargs)
+        return update(*args, progress=progress, **kwargs)
 
-    monkeypatch.setattr(SearchIndex, "update", slow_update)
+    monkeypatch.setattr(index_process, "update_in_child", slow_update)
     document = tui.workspace.corpus_dir / AIR_JAN
     os.utime(document, ns=(0, document.stat().st_mtime_ns + 1))  # the index must be checked
 
