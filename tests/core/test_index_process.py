@@ -52,7 +52,19 @@ def test_the_childs_error_is_raised_here_with_its_message(tmp_path):
     assert caught.value.path == tmp_path / "corpus"
 
 
-def test_a_child_that_dies_is_an_error_naming_its_exit_code(small, monkeypatch):
-    monkeypatch.setattr(sys, "executable", "/bin/false")  # exits 1 without a word
-    with pytest.raises(IndexUnavailable, match=r"stopped unexpectedly \(exit code 1\)"):
+def test_a_child_that_dies_is_an_error_with_its_exit_code_and_last_words(
+    small, monkeypatch, tmp_path
+):
+    python = tmp_path / "python"
+    python.write_text("#!/bin/sh\necho Traceback >&2\necho 'MemoryError: no memory' >&2\nexit 3")
+    python.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(python))
+    expected = r"stopped unexpectedly \(exit code 3: MemoryError: no memory\)"
+    with pytest.raises(IndexUnavailable, match=expected):
+        update_in_child(small)
+
+
+def test_a_python_that_cannot_be_started_is_an_error(small, monkeypatch, tmp_path):
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
+    with pytest.raises(IndexUnavailable, match="cannot start the indexing process"):
         update_in_child(small)
