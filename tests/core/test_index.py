@@ -17,6 +17,7 @@ import pytest
 
 from briefreader.core import index as index_module
 from briefreader.core import manifest as manifest_module
+from briefreader.core.annotations import AnnotationStore, make_annotation
 from briefreader.core.corpus import Corpus
 from briefreader.core.errors import IndexUnavailable, QueryError, SearchCancelled
 from briefreader.core.index import SearchIndex
@@ -169,6 +170,30 @@ def test_touched_file_with_the_same_content_is_not_reindexed(small_indexed, open
     assert report.changed == report.added == report.removed == []
     assert report.passages == 0
     assert index.is_current()  # and the new time is remembered
+
+
+def test_a_tag_saved_while_its_document_is_indexed_is_indexed_by_the_next_update(
+    small_indexed, open_index, monkeypatch
+):
+    place = AnnotationStore.place
+
+    def place_then_tag(store, doc_id, text):  # another process tags just after the read
+        placed = place(store, doc_id, text)
+        if doc_id == AIR_JAN and not store.load(AIR_JAN).annotations:
+            passage = text.passages[0]
+            made = make_annotation(text, passage.start, passage.end, "disputed", "other")
+            store.add(AIR_JAN, made, text)
+        return placed
+
+    monkeypatch.setattr(AnnotationStore, "place", place_then_tag)
+    index = open_index(small_indexed)
+    index.update(rebuild=True)
+    assert not index.search("tag:disputed").hits
+    assert not index.is_current()
+    assert index.update().changed == [AIR_JAN]
+    assert [(hit.doc_id, hit.passage) for hit in index.search("tag:disputed").hits] == [
+        (AIR_JAN, 1)
+    ]
 
 
 def test_catalog_change_reindexes_the_document(small_indexed, open_index):

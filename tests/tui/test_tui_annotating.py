@@ -5,6 +5,8 @@ filter, files changed on disk, a malformed file, and a codebook with a tag of it
 from __future__ import annotations
 
 import asyncio
+import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ import yaml
 from textual.pilot import Pilot
 from textual.widgets import TextArea
 
+from briefreader.core import index_process
 from briefreader.core.annotations import AnnotationStore, make_annotation, span_in_passage
 from briefreader.core.corpus import Corpus
 from briefreader.core.sentences import sentence_spans
@@ -733,6 +736,44 @@ def test_a_tag_made_in_the_reader_is_searchable(ws):
         await poll(pilot, lambda: found() == [(AIR_JAN, 1)], "the tag in the index")
 
     run_app(ws, scenario)
+
+
+def test_a_tag_saved_while_the_index_is_built_is_searchable_after_it(ws, monkeypatch):
+    """The build read the document's annotations before the tag: it is indexed once the
+    build is done, not left out until the next change."""
+    built, release = threading.Event(), threading.Event()
+    update = index_process.update_in_child
+
+    def held(*args, **kwargs):  # the build is on disk; the reader hears of it on release
+        report = update(*args, **kwargs)
+        built.set()
+        release.wait(timeout=30)
+        return report
+
+    monkeypatch.setattr(index_process, "update_in_child", held)
+    document = ws.corpus_dir / AIR_JAN
+    os.utime(document, ns=(0, document.stat().st_mtime_ns + 1))  # the index must be checked
+    app = BriefreaderApp(ws)
+
+    def found() -> list[tuple[str, int]]:
+        return [(h.doc_id, h.passage) for h in app.search_index.search("tag:disputed").hits]
+
+    async def main() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            try:
+                await started(pilot, index=False)
+                app.view.focus()
+                await poll(pilot, built.is_set, "the index built")
+                await pilot.press("d")
+                await poll(pilot, lambda: on_disk(ws), "the annotation file")
+                assert not app.index_ready
+            finally:
+                release.set()
+            await poll(pilot, lambda: app.index_ready, "the index ready")
+            await index_settled(app, pilot)
+            await poll(pilot, lambda: found() == [(AIR_JAN, 1)], "the tag in the index")
+
+    asyncio.run(main())
 
 
 def test_a_tagged_passage_is_found_once_by_search(ws):

@@ -236,6 +236,9 @@ class SearchIndex:
                         if info.id in bucket:
                             bucket.remove(info.id)
                     continue
+                # stamped before they are read: a tag saved meanwhile leaves the stamp stale,
+                # so the next update indexes it
+                annotations = self.manifest.annotations_stamp(info.id)
                 for fields in self._passage_fields(document.info, document, report):
                     writer.add_document(**fields)
                     report.passages += 1
@@ -245,7 +248,7 @@ class SearchIndex:
                     "size": stat.st_size,
                     "mtime_ns": stat.st_mtime_ns,
                     "meta": meta_hash(info),
-                    "annotations": self.manifest.annotations_stamp(info.id),
+                    "annotations": annotations,
                     "passages": len(document.text.passages),
                 }
                 done += len(data)

@@ -85,6 +85,7 @@ class BriefreaderApp(AnnotationActions, App[None]):
         self._search_index_lock = threading.Lock()
         self.index_ready = False
         self._indexing = False
+        self._reindex_after_build = False  # tags saved while the index was being built
         self._cancel = threading.Event()
         self._highlight_query = ""  # the search whose hits are highlighted in the reader
         self._save_timer = None
@@ -331,9 +332,12 @@ class BriefreaderApp(AnnotationActions, App[None]):
         self.call_from_thread(self._index_done, report)
 
     def annotations_changed(self) -> None:
-        """Tags and notes are searchable: re-index the changed document's passages."""
+        """Tags and notes are searchable: re-index the changed document's passages (after
+        the build under way, which may have read them before the change)."""
         if self.index_ready:
             self._reindex_quietly()
+        elif self._indexing:
+            self._reindex_after_build = True
 
     @work(thread=True, exclusive=True, group="index", exit_on_error=False)
     def _reindex_quietly(self) -> None:
@@ -356,6 +360,9 @@ class BriefreaderApp(AnnotationActions, App[None]):
         if report.cancelled:
             return
         self.index_ready = True
+        if self._reindex_after_build:
+            self._reindex_after_build = False
+            self._reindex_quietly()
         if report.rebuilt:
             self.notify(report.rebuilt.capitalize(), timeout=4)
         for problem in report.problems:
