@@ -13,7 +13,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -99,6 +99,17 @@ def _single_cells(text: str) -> bool:
     return False
 
 
+class _Frame(NamedTuple):
+    """What every line of one frame is drawn with."""
+
+    width: int  # of the view, in cells
+    pad: int  # cells left of the gutter, which centre the text
+    top: int  # the line at the top of the view
+    base: Style
+    current: Style  # added for the current passage
+    marker: Style  # the current passage's bar in the gutter
+
+
 class DocumentView(ScrollView, can_focus=True):
     """Shows one document; a current passage is marked and moved with the keyboard."""
 
@@ -178,6 +189,7 @@ class DocumentView(ScrollView, can_focus=True):
         self._mark_ends: list[int] = []
         self.tag_styles: dict[str, Style] = {}  # codebook colours, by tag
         self.selection: tuple[int, int] | None = None
+        self._frame: _Frame | None = None  # while a frame is drawn
         self._drag_from: int | None = None
 
     # -- content -------------------------------------------------------------------------
@@ -281,28 +293,45 @@ class DocumentView(ScrollView, can_focus=True):
 
     # -- drawing -------------------------------------------------------------------------
 
-    def render_line(self, y: int) -> Strip:
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # what every line of a frame shares, worked out once for the frame: `rich_style`
+        # alone walks the styles of every ancestor, and took a third of drawing a line
+        self._frame = self._frame_styles()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
+    def _frame_styles(self) -> _Frame:
         width = self.scrollable_content_region.width
-        base = self.rich_style
-        index = self._top_line() + y
+        return _Frame(
+            width=width,
+            pad=max(0, (width - self._text_width() - GUTTER) // 2),
+            top=self._top_line(),
+            base=self.rich_style,
+            current=self.get_component_rich_style("document-view--current"),
+            marker=self.get_component_rich_style("document-view--marker"),
+        )
+
+    def render_line(self, y: int) -> Strip:
+        frame = self._frame or self._frame_styles()
+        base = frame.base
+        index = frame.top + y
         if index >= len(self._lines) or self.document is None:
-            return Strip.blank(width, base)
+            return Strip.blank(frame.width, base)
         line = self._lines[index]
         if line.block < 0:
-            return Strip.blank(width, base)
+            return Strip.blank(frame.width, base)
         block = self.document.text.blocks[line.block]
         current = self.passage is not None and block.start == self.passage.start
         style = base + self._block_style(block)
         if current:
-            style += self.get_component_rich_style("document-view--current")
-        measure = self._text_width() + GUTTER
-        pad = max(0, (width - measure) // 2)
-        marker_style = self.get_component_rich_style("document-view--marker")
-        segments = [Segment(" " * pad, base)]
-        segments.append(Segment("▌  " if current else "   ", marker_style if current else base))
+            style += frame.current
+        segments = [Segment(" " * frame.pad, base)]
+        segments.append(Segment("▌  ", frame.marker) if current else Segment("   ", base))
         text = self.document.text.text[line.start : line.end].rstrip()
         segments += self._styled(text, line.start, style)
-        return Strip(segments).adjust_cell_length(width, base)
+        return Strip(segments).adjust_cell_length(frame.width, base)
 
     def _block_style(self, block: Block) -> Style:
         if block.kind is BlockKind.HEADING:
