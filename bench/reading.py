@@ -82,8 +82,9 @@ async def scenario(ws: Workspace, runs: int) -> dict[str, list[float]]:
             app.call_later(app.open_document, OTHER)
             await until(app, shown(OTHER))
             await quiet(app)
-            if key in ("first", "open"):  # as in a new session: the document is read again
+            if key in ("first", "open"):  # as in a new session: the document is read again,
                 app.corpus._loaded.pop(corpora.BAKU, None)
+                app.store = AnnotationStore(ws)  # and its annotation file
             if key == "first":  # and its text not kept (not yet indexed either): normalised
                 shutil.rmtree(ws.state_dir / "texts", ignore_errors=True)
             start = time.perf_counter()

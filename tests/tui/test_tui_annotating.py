@@ -14,6 +14,7 @@ import yaml
 from textual.pilot import Pilot
 from textual.widgets import TextArea
 
+from briefreader.core import annotations as annotations_module
 from briefreader.core import index_process
 from briefreader.core.annotations import AnnotationStore, make_annotation, span_in_passage
 from briefreader.core.corpus import Corpus
@@ -788,6 +789,32 @@ def test_a_tagged_passage_is_found_once_by_search(ws):
         assert hits.count((AIR_JAN, 1)) == 1, hits
 
     run_app(ws, scenario)
+
+
+def test_an_annotation_file_is_parsed_off_the_ui_thread(ws, monkeypatch):
+    """Parsing a file of 1,000 annotations takes a fifth of a second: never while the UI
+    waits for it."""
+    doc = "tatikyan-azerbaijan-obstruction-of-peace-process.txt"
+    text = Corpus(ws).load(doc).text
+    passage = text.passage(2)
+    made = make_annotation(text, passage.start, passage.end, "rhetorical", "tester")
+    parse = annotations_module.parse
+    on_ui_thread: list[bool] = []
+
+    def watched(text, path, doc_id):
+        if doc_id == doc:
+            on_ui_thread.append(threading.current_thread() is threading.main_thread())
+        return parse(text, path, doc_id)
+
+    monkeypatch.setattr(annotations_module, "parse", watched)
+
+    async def scenario(app, pilot):
+        AnnotationStore(ws).add(doc, made, text)  # written by someone else, after the start
+        app.open_document(doc)
+        await poll(pilot, lambda: [m.tag for m in app.view.marks] == ["rhetorical"], "the mark")
+
+    run_app(ws, scenario)
+    assert on_ui_thread and not any(on_ui_thread)
 
 
 def test_the_reader_moves_the_annotations_of_a_renamed_document(ws):
