@@ -92,6 +92,7 @@ async def scenario(ws: Workspace, runs: int) -> dict[str, list[float]]:
             await until(app, shown(corpora.BAKU))
             await painted(app)
             times[key].append(time.perf_counter() - start)
+            await quiet(app)
         view = app.view
         app.call_later(view.focus)
         last = len(view.passages) - 1

@@ -204,12 +204,18 @@ class BriefreaderApp(AnnotationActions, App[None]):
         # thread as it shows them; a file that cannot be read is reported there
         with contextlib.suppress(BriefreaderError):
             self.store.load(doc_id)
-        if not get_current_worker().is_cancelled:
-            painted = threading.Event()
-            self.call_from_thread(self._show, document, passage, section)
-            self.call_from_thread(self.call_after_refresh, painted.set)
-            painted.wait(timeout=1)  # what follows would compete with drawing the document
+        worker = get_current_worker()
+        if worker.is_cancelled:
+            return
+        painted = threading.Event()
+        self.call_from_thread(self._show, document, passage, section)
+        self.call_from_thread(self.call_after_refresh, painted.set)
+        painted.wait(timeout=1)  # what follows would compete with drawing the document
+        # another document asked for meanwhile: what follows is for this one (a cancelled
+        # thread worker runs on, and its work would compete with that document's)
+        if not worker.is_cancelled:
             self.store.prepare(document.id)  # so that the first tag saves as fast as the rest
+        if not worker.is_cancelled:
             self.call_from_thread(self.show_incoming, document.id, self.incoming_links(document.id))
 
     def _show(self, document: Document, passage: int | None, section: Section | None) -> None:
