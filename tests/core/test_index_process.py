@@ -39,7 +39,7 @@ def test_a_child_builds_the_index_this_process_would(small, small_built, open_in
 def test_a_cancelled_child_stops_and_the_next_update_finishes(small, open_index):
     cancel = threading.Event()
     cancel.set()
-    report = update_in_child(small, cancel=cancel)
+    report = update_in_child(small, cancelled=cancel.is_set)
     assert report.cancelled
     assert not open_index(small).is_current()
     assert sorted(update_in_child(small).added) == sorted(SMALL)

@@ -13,6 +13,7 @@ from textual.widgets import Input, OptionList, ProgressBar, Static
 
 from briefreader.core import index_process
 from briefreader.core.corpus import Corpus
+from briefreader.core.errors import IndexUnavailable
 from briefreader.core.index import SearchIndex
 from briefreader.tui.screens.search import PAGE, SearchScreen
 from briefreader.tui.widgets.document_view import DocumentView
@@ -293,6 +294,42 @@ def test_a_newer_key_cancels_the_search_still_running_for_the_last_one(tui, expe
         assert screen._results.query == QUERY
 
     tui.run(scenario)
+
+
+def test_rebuild_during_a_build_stops_it_and_reports_once(tui, monkeypatch):
+    """The build under way is told to stop (a child process would otherwise run on and
+    hold the index's lock); only the rebuild's outcome reaches the reader."""
+    started, stopped = threading.Event(), threading.Event()
+    calls: list[bool] = []
+    update = index_process.update_in_child
+
+    def first_runs_until_stopped(*args, rebuild=False, cancelled=None, **kwargs):
+        calls.append(rebuild)
+        if len(calls) == 1:  # the start's update: long, until told to stop
+            started.set()
+            deadline = time.monotonic() + 30
+            while not cancelled() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            stopped.set()
+            raise IndexUnavailable("would fail if it still reported", tui.workspace.index_dir)
+        return update(*args, rebuild=rebuild, cancelled=cancelled, **kwargs)
+
+    monkeypatch.setattr(index_process, "update_in_child", first_runs_until_stopped)
+    document = tui.workspace.corpus_dir / AIR_JAN
+    os.utime(document, ns=(0, document.stat().st_mtime_ns + 1))  # the index must be checked
+    failures: list[str] = []
+
+    async def scenario(app, pilot):
+        app._index_failed = failures.append
+        await tui.started(pilot, index=False)
+        await tui.wait_for(pilot, started.is_set, "the first update")
+        app.action_reindex(rebuild=True)
+        await tui.wait_for(pilot, stopped.is_set, "the first update told to stop")
+        await tui.wait_for(pilot, lambda: app.index_ready, "the rebuilt index")
+        assert calls == [False, True]
+        assert not failures
+
+    tui.run(scenario, wait=False)
 
 
 def test_search_says_so_until_the_index_is_ready(tui, monkeypatch):

@@ -27,7 +27,7 @@ from briefreader.core.manifest import IndexReport
 from briefreader.core.workspace import Workspace
 
 if TYPE_CHECKING:
-    from briefreader.core.index import Progress
+    from briefreader.core.index import Cancelled, Progress
 
 POLL = 0.1  # seconds between looks at `cancel` while the child works
 
@@ -37,10 +37,11 @@ def update_in_child(
     *,
     rebuild: bool = False,
     progress: Progress | None = None,
-    cancel: threading.Event | None = None,
+    cancelled: Cancelled | None = None,
 ) -> IndexReport:
-    """`SearchIndex.update` run in a child process; same arguments, report and errors.
-    Once `cancel` is set, the child stops before its next document (`report.cancelled`)."""
+    """`SearchIndex.update` run in a child process, with its report and errors. Once
+    `cancelled()` is true (asked ten times a second), the child stops before its next
+    document (`report.cancelled`)."""
     ours, theirs = socket.socketpair()
     # the child finds this package where the parent did, even if only sys.path says where
     package_root = str(Path(__file__).resolve().parents[2])
@@ -67,7 +68,7 @@ def update_in_child(
             theirs.close()
         connection = Connection(ours.detach())
         try:
-            return _follow(connection, child, progress, cancel)
+            return _follow(connection, child, progress, cancelled)
         except EOFError:
             errors.seek(0)
             last = errors.read().decode(errors="replace").strip().splitlines()[-1:]
@@ -86,13 +87,13 @@ def _follow(
     connection: Connection,
     child: subprocess.Popen,
     progress: Progress | None,
-    cancel: threading.Event | None,
+    cancelled: Cancelled | None,
 ) -> IndexReport:
     """Pass on the child's progress until its report, which is returned, or its error,
     which is raised; EOFError if it ends without either."""
     asked_to_stop = False
     while True:
-        if cancel is not None and cancel.is_set() and not asked_to_stop:
+        if cancelled is not None and not asked_to_stop and cancelled():
             asked_to_stop = _send(connection, "stop")
         if not wait([connection], POLL):
             continue

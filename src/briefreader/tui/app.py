@@ -323,8 +323,13 @@ class BriefreaderApp(AnnotationActions, App[None]):
         for a large corpus) and every key would wait its turn."""
         from briefreader.core import index_process
 
+        worker = get_current_worker()
         report = index_process.update_in_child(
-            self.corpus.workspace, rebuild=rebuild, progress=progress, cancel=self._cancel
+            self.corpus.workspace,
+            rebuild=rebuild,
+            progress=progress,
+            # replaced by a newer update (Rebuild, another tag), or the reader closing
+            cancelled=lambda: worker.is_cancelled or self._cancel.is_set(),
         )
         # searches reopen what the child wrote (and Whoosh loads here, not at the first one)
         self.search_index.corpus = self.corpus
@@ -341,9 +346,11 @@ class BriefreaderApp(AnnotationActions, App[None]):
             self._document_shown.wait()  # the document comes first: the user waits for it
             report = self._update_index(rebuild, progress)
         except BriefreaderError as exc:
-            self.call_from_thread(self._index_failed, str(exc))
+            if not get_current_worker().is_cancelled:
+                self.call_from_thread(self._index_failed, str(exc))
             return
-        self.call_from_thread(self._index_done, report)
+        if not get_current_worker().is_cancelled:  # else the newer update reports
+            self.call_from_thread(self._index_done, report)
 
     def annotations_changed(self) -> None:
         """Tags and notes are searchable: re-index the changed document's passages (after
