@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -403,3 +404,44 @@ def test_errors_in_a_real_process_are_one_line_without_traceback(built_workspace
     assert len(lines) == 1
     assert lines[0].startswith("briefreader: error: ")
     assert "nosuchdoc" in lines[0]
+
+
+# --- opening the reader --------------------------------------------------------------------
+
+
+@pytest.fixture
+def reader_started(monkeypatch):
+    """`briefreader` with the reader replaced by a fake that records whether Python's
+    garbage collector ran as the reader started and after its first frame."""
+    from briefreader.tui import app as app_module
+
+    seen: dict[str, bool] = {}
+
+    def fake_run(workspace, annotator=None, *, on_first_frame=None):
+        seen["starting"] = gc.isenabled()
+        if seen.get("fail"):  # before the first frame
+            raise RuntimeError("the terminal went away")
+        if on_first_frame is not None:
+            on_first_frame()
+        seen["first frame"] = gc.isenabled()
+
+    monkeypatch.setattr(app_module, "run", fake_run)
+    was = gc.isenabled()
+    gc.enable()
+    yield seen
+    (gc.enable if was else gc.disable)()
+
+
+def test_the_collector_is_paused_while_the_reader_starts(workspace, reader_started):
+    result = run(workspace.root)
+    assert result.exit_code == 0, result.output
+    assert reader_started == {"starting": False, "first frame": True}
+    assert gc.isenabled()
+
+
+def test_the_collector_runs_again_if_the_reader_fails_to_start(workspace, reader_started):
+    reader_started["fail"] = True
+    result = run(workspace.root)
+    assert isinstance(result.exception, RuntimeError)
+    assert reader_started == {"fail": True, "starting": False}
+    assert gc.isenabled()

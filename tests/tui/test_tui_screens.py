@@ -3,6 +3,7 @@ with no corpus/, with an unreadable document."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import threading
 
@@ -14,6 +15,7 @@ from briefreader.core import corpus as corpus_module
 from briefreader.core.corpus import Corpus
 from briefreader.core.index import SearchIndex
 from briefreader.core.workspace import Workspace
+from briefreader.tui.app import BriefreaderApp
 from briefreader.tui.screens.help import HelpScreen
 from briefreader.tui.screens.search import SearchScreen
 from briefreader.tui.widgets.document_view import DocumentView
@@ -194,6 +196,25 @@ def test_keys_work_while_the_catalog_is_read(tui, monkeypatch):
         assert app.query_one(Library).root.children
 
     tui.run(scenario, wait=False)
+
+
+def test_on_first_frame_runs_once_the_first_frame_is_on_screen(tui):
+    """The hook the command uses to resume the garbage collector: called once, with the
+    reader's frame drawn and nothing read from disk yet."""
+    calls: list[tuple[bool, bool]] = []
+    app = BriefreaderApp(
+        tui.workspace,
+        on_first_frame=lambda: calls.append(
+            (app.query_one(Library).is_mounted, app.view.document is None)
+        ),
+    )
+
+    async def main() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await tui.started(pilot)
+
+    asyncio.run(main())
+    assert calls == [(True, True)]
 
 
 def test_a_current_index_opens_without_a_progress_bar(tui):

@@ -6,6 +6,7 @@ Each family of commands lives in its own module, imported only when one of its c
 
 from __future__ import annotations
 
+import gc
 import importlib
 from pathlib import Path
 
@@ -88,9 +89,19 @@ def cli() -> None:
 def open_reader(workspace: Path | None, workspace_path: Path | None, annotator: str | None) -> None:
     """Open the reader (the default command)."""
     ws = resolve_workspace(workspace_path, workspace)
-    from briefreader.tui.app import run  # Textual loads only when the reader is wanted
+    # Importing Textual and building the first frame make tens of thousands of objects that
+    # live as long as the reader, and the cyclic garbage collector passed over them again
+    # and again as they piled up: the first frame came 30-70 ms later (pty launches).
+    # Paused until the first frame is on screen.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        from briefreader.tui.app import run  # Textual loads only when the reader is wanted
 
-    run(ws, annotator)
+        run(ws, annotator, on_first_frame=gc.enable if paused else None)
+    finally:
+        if paused:
+            gc.enable()
 
 
 def main() -> None:

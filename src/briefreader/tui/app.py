@@ -75,9 +75,16 @@ class BriefreaderApp(AnnotationActions, App[None]):
         *ANNOTATION_BINDINGS,
     ]
 
-    def __init__(self, workspace: Workspace, annotator: str | None = None) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        annotator: str | None = None,
+        *,
+        on_first_frame: Callable[[], object] | None = None,
+    ) -> None:
         super().__init__()
         self.workspace = workspace
+        self._on_first_frame = on_first_frame
         self.cli_annotator = annotator
         self.corpus = Corpus(workspace)
         self.state = ReaderState.load(workspace)
@@ -126,6 +133,8 @@ class BriefreaderApp(AnnotationActions, App[None]):
 
     def on_ready(self) -> None:
         """The first frame is on screen: only now is anything read from disk."""
+        if self._on_first_frame is not None:
+            self._on_first_frame()
         self.setup_annotations()
         self._reload()
         self.set_interval(POLL_INTERVAL, self.poll_annotation_file)
@@ -796,5 +805,10 @@ def find_all(text: str, needle: str) -> list[tuple[int, int]]:
     return spans
 
 
-def run(workspace: Workspace, annotator: str | None = None) -> None:
-    BriefreaderApp(workspace, annotator).run()
+def run(
+    workspace: Workspace,
+    annotator: str | None = None,
+    *,
+    on_first_frame: Callable[[], object] | None = None,
+) -> None:
+    BriefreaderApp(workspace, annotator, on_first_frame=on_first_frame).run()
