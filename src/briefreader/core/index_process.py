@@ -3,9 +3,8 @@
 Whoosh's writer is pure Python: in the reader's own process it holds the GIL for most of a
 build, and every key waits its turn (at 30x on 2 cores, `j` took a median 34–38 ms instead
 of 22, up to 147 ms). A child process builds on the other core instead (25 ms, up to 94 ms);
-only progress and the report cross a socket.
-The child is `python -m` this module, not a multiprocessing spawn, which would re-run the
-parent's main script in the child.
+only progress and the report cross a socket. The child is `python -m` this module, not a
+multiprocessing spawn, which would re-run the parent's main script in the child.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from briefreader.core.workspace import Workspace
 if TYPE_CHECKING:
     from briefreader.core.index import Cancelled, Progress
 
-POLL = 0.1  # seconds between looks at `cancel` while the child works
+POLL = 0.1  # seconds between asking `cancelled()` while the child works
 
 
 def update_in_child(

@@ -209,7 +209,7 @@ class BriefreaderApp(AnnotationActions, App[None]):
             self.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
             self._document_shown.set()
             return
-        # its annotation file parsed here (0.3 s for 1,000 annotations), not on the UI
+        # its annotation file parsed here (0.15-0.3 s for 1,000 annotations), not on the UI
         # thread as it shows them; a file that cannot be read is reported there
         with contextlib.suppress(BriefreaderError):
             self.store.load(doc_id)
