@@ -67,7 +67,7 @@ def update_in_child(
             theirs.close()
         connection = Connection(ours.detach())
         try:
-            return _follow(connection, child, progress, cancelled)
+            return _follow(connection, progress, cancelled)
         except EOFError:
             errors.seek(0)
             last = errors.read().decode(errors="replace").strip().splitlines()[-1:]
@@ -83,10 +83,7 @@ def update_in_child(
 
 
 def _follow(
-    connection: Connection,
-    child: subprocess.Popen,
-    progress: Progress | None,
-    cancelled: Cancelled | None,
+    connection: Connection, progress: Progress | None, cancelled: Cancelled | None
 ) -> IndexReport:
     """Pass on the child's progress until its report, which is returned, or its error,
     which is raised; EOFError if it ends without either."""

@@ -222,10 +222,12 @@ class BriefreaderApp(AnnotationActions, App[None]):
         painted.wait(timeout=1)  # what follows would compete with drawing the document
         # another document asked for meanwhile: what follows is for this one (a cancelled
         # thread worker runs on, and its work would compete with that document's)
-        if not worker.is_cancelled:
-            self.store.prepare(document.id)  # so that the first tag saves as fast as the rest
-        if not worker.is_cancelled:
-            self.call_from_thread(self.show_incoming, document.id, self.incoming_links(document.id))
+        if worker.is_cancelled:
+            return
+        self.store.prepare(document.id)  # so that the first tag saves as fast as the rest
+        if worker.is_cancelled:
+            return
+        self.call_from_thread(self.show_incoming, document.id, self.incoming_links(document.id))
 
     def _show(self, document: Document, passage: int | None, section: Section | None) -> None:
         view = self.view
