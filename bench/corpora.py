@@ -152,6 +152,28 @@ def indexed_workspace(size: int) -> Path:
     return root
 
 
+ANNOTATIONS = 1000  # on the Baku Dialogues issue, where a bench needs a heavily tagged document
+TAGS = ("factual", "disputed", "rhetorical")
+
+
+def annotate_baku(ws: Path, count: int = ANNOTATIONS) -> None:
+    """`count` annotations on random spans of the Baku Dialogues issue, saved at once."""
+    from briefreader.core.annotations import AnnotationStore, make_annotation
+    from briefreader.core.corpus import Corpus
+    from briefreader.core.workspace import Workspace
+
+    workspace = Workspace(ws)
+    text = Corpus(workspace).load(BAKU).text
+    rng = random.Random(7)
+    made = []
+    for i in range(count):
+        passage = rng.choice(text.passages)
+        start = passage.start + rng.randrange(max(1, len(passage.text) - 40))
+        end = min(passage.end, start + rng.randint(20, 160))
+        made.append(make_annotation(text, start, end, TAGS[i % 3], "bench", f"note {i}"))
+    AnnotationStore(workspace).change(BAKU, lambda contents: contents.annotations.extend(made))
+
+
 def passages_file(size: int) -> Path:
     """The index fields of every passage of the `size` corpus, as briefreader builds them, one
     pickled list per document: what raw Whoosh is fed in the floor benchmarks."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import random
 import shutil
 import sys
 import time
@@ -12,28 +11,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpora
 from _common import Row, args_parser, emit, log, median, ms, p95, table
-from briefreader.core.annotations import AnnotationStore, make_annotation
-from briefreader.core.corpus import Corpus
+from briefreader.core.annotations import AnnotationStore
 from briefreader.core.state import ReaderState
 from briefreader.core.workspace import Workspace
 
 OTHER = "tatikyan-azerbaijan-obstruction-of-peace-process.txt"
-ANNOTATIONS = 1000
-TAGS = ("factual", "disputed", "rhetorical")
 
 
 def prepare(root: Path) -> Workspace:
     """1,000 annotations on the Baku Dialogues issue, and the reader left on another document."""
     ws = Workspace(root)
-    text = Corpus(ws).load(corpora.BAKU).text
-    rng = random.Random(7)
-    made = []
-    for i in range(ANNOTATIONS):
-        passage = rng.choice(text.passages)
-        start = passage.start + rng.randrange(max(1, len(passage.text) - 40))
-        end = min(passage.end, start + rng.randint(20, 160))
-        made.append(make_annotation(text, start, end, TAGS[i % 3], "bench", f"note {i}"))
-    AnnotationStore(ws).change(corpora.BAKU, lambda contents: contents.annotations.extend(made))
+    corpora.annotate_baku(root)
     state = ReaderState.load(ws)
     state.last_document = OTHER
     state.save()
@@ -136,7 +124,7 @@ async def scenario(ws: Workspace, runs: int) -> dict[str, list[float]]:
         await quiet(app)
         times["reading"] = await press_j(app, 15)
     count = len(AnnotationStore(ws).load(corpora.BAKU).annotations)
-    expected = ANNOTATIONS + runs + 1
+    expected = corpora.ANNOTATIONS + runs + 1
     assert count == expected, f"{count} annotations saved, expected {expected}"
     return times
 
@@ -225,7 +213,7 @@ def main() -> None:
         log(key, [round(t * 1000, 1) for t in ours])
     emit(table("Reading view (TUI, headless, 120x40)", rows, [
         f"median of {args.runs} runs in `App.run_test`; opening: the issue (262 kB) as the "
-        f"target has it, with no annotations, then with {ANNOTATIONS} (written once with "
+        f"target has it, with no annotations, then with {corpora.ANNOTATIONS} (written once with "
         "AnnotationStore), as for G and f; 'first time in a session': the document and its "
         "annotation file read afresh; timed from the request "
         "(`open_document` via `call_later`, or the key event posted to the app) to the view "

@@ -196,6 +196,66 @@ def test_a_tag_saved_while_its_document_is_indexed_is_indexed_by_the_next_update
     ]
 
 
+def test_a_tag_reindexes_only_its_passage(small_indexed, open_index):
+    index = open_index(small_indexed)
+    text = index.corpus.load(AIR_JAN).text
+    store = AnnotationStore(small_indexed)
+    passage = text.passages[2]
+    made = make_annotation(text, passage.start, passage.end, "disputed", "ana", NEW_WORD)
+    store.add(AIR_JAN, made, text)
+    assert not index.is_current()
+
+    report = index.update()
+    assert report.changed == [AIR_JAN]
+    assert report.passages == 1
+    assert keys(index.search("tag:disputed").hits) == {(AIR_JAN, 3)}
+    assert keys(index.search(f"note:{NEW_WORD} annotator:ana").hits) == {(AIR_JAN, 3)}
+    assert index.search(f"doc:{AIR_JAN}").total == len(text.passages)  # replaced, not added
+    assert index.is_current()
+
+    store.update(AIR_JAN, made.id, text, tag="factual")
+    assert index.update().passages == 1
+    assert not index.search("tag:disputed").hits
+    assert keys(index.search("tag:factual").hits) == {(AIR_JAN, 3)}
+
+    store.delete(AIR_JAN, made.id, text)
+    assert index.update().passages == 1
+    assert not index.search("tag:factual").hits
+    assert index.search(f"doc:{AIR_JAN}").total == len(text.passages)
+
+
+def test_an_annotation_file_rewritten_as_it_was_reindexes_nothing(small_indexed, open_index):
+    index = open_index(small_indexed)
+    text = index.corpus.load(AIR_JAN).text
+    store = AnnotationStore(small_indexed)
+    passage = text.passages[0]
+    store.add(AIR_JAN, make_annotation(text, passage.start, passage.end, "factual", "ana"), text)
+    index.update()
+    path = store.path_for(AIR_JAN)
+    path.write_bytes(path.read_bytes() + b"\n")  # its size and time change, not its tags
+    report = index.update()
+    assert report.changed == [AIR_JAN]
+    assert report.passages == 0
+    assert index.is_current()
+
+
+def test_an_index_from_before_passage_notes_reindexes_the_whole_document(small_indexed, open_index):
+    """Manifests written before it recorded each passage's annotations have no `notes`."""
+    manifest = json.loads(manifest_path(small_indexed).read_text(encoding="utf-8"))
+    for entry in manifest["docs"].values():
+        del entry["notes"]
+    manifest_path(small_indexed).write_text(json.dumps(manifest), encoding="utf-8")
+    index = open_index(small_indexed)
+    text = index.corpus.load(AIR_JAN).text
+    passage = text.passages[2]
+    made = make_annotation(text, passage.start, passage.end, "disputed", "ana")
+    AnnotationStore(small_indexed).add(AIR_JAN, made, text)
+    report = index.update()
+    assert report.changed == [AIR_JAN]
+    assert report.passages == len(text.passages)
+    assert keys(index.search("tag:disputed").hits) == {(AIR_JAN, 3)}
+
+
 def test_catalog_change_reindexes_the_document(small_indexed, open_index):
     catalog = small_indexed.corpus_dir / "catalog.yaml"
     text = catalog.read_text(encoding="utf-8")
