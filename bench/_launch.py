@@ -20,28 +20,20 @@ mode = sys.argv[1]
 marks: dict[str, object] = {}
 
 
-async def painted(app: App) -> None:
-    done = asyncio.get_running_loop().create_future()
-    app.call_after_refresh(lambda: done.done() or done.set_result(None))
-    await done
+# what each milestone waits for, asked as each frame is written: the frame that first shows
+# it is the one written after it became true (the reader changes its widgets on this thread)
+MILESTONES = {} if mode == "bare" else {
+    "library": lambda app: bool(app.query_one("#library").root.children),
+    "document": lambda app: app.view.document is not None,
+    "index": lambda app: app.index_ready,
+}  # fmt: skip
 
 
 async def watch(pilot) -> None:
-    """Record each milestone at the paint that first shows it (the first paint: `display`)."""
+    """Exit once every milestone has been painted."""
     app = pilot.app
-    pending = {} if mode == "bare" else {
-        "library": lambda: bool(app.query_one("#library").root.children),
-        "document": lambda: app.view.document is not None,
-        "index": lambda: app.index_ready,
-    }  # fmt: skip
-    while pending or "paint" not in marks:
-        if reached := [name for name, check in pending.items() if check()]:
-            await painted(app)
-            marks.update(dict.fromkeys(reached, time.monotonic()))
-            for name in reached:
-                del pending[name]
-        else:
-            await asyncio.sleep(0.002)
+    while len(marks) < len(MILESTONES) + 2:  # and the first paint, with its heavy modules
+        await asyncio.sleep(0.002)
     if mode != "bare" and os.environ.get("BENCH_SEARCH"):  # memory.py: a search in the peak
         app.search_index.search(os.environ["BENCH_SEARCH"], 100)
     app.exit()
@@ -51,12 +43,17 @@ _run, _display = App.run, App._display
 
 
 def display(self, screen, renderable) -> None:
-    """Textual's frame output: the first paint is when the first frame is written (a callback
-    after the first refresh can run after others queued for it, such as the reader's first
-    reads), with the modules loaded by then."""
-    if renderable is not None and "paint" not in marks:
-        marks["paint"] = time.monotonic()
-        marks["heavy_at_paint"] = [m for m in HEAVY if m in sys.modules]
+    """Textual's frame output: each milestone is marked as the first frame that shows it is
+    written (a callback after the next refresh would be a frame late, or more if a garbage
+    collection falls in that frame), and the first paint with the modules loaded by then."""
+    if renderable is not None:
+        now = time.monotonic()
+        if "paint" not in marks:
+            marks["paint"] = now
+            marks["heavy_at_paint"] = [m for m in HEAVY if m in sys.modules]
+        for name, shown in MILESTONES.items():
+            if name not in marks and shown(self):
+                marks[name] = now
     _display(self, screen, renderable)
 
 

@@ -219,7 +219,11 @@ class BriefreaderApp(AnnotationActions, App[None]):
         painted = threading.Event()
         self.call_from_thread(self._show, document, passage, section)
         self.call_from_thread(self.call_after_refresh, painted.set)
-        painted.wait(timeout=1)  # what follows would compete with drawing the document
+        # what follows would compete with drawing the document: wait for it, a second at
+        # most, and not once cancelled (a reader quitting waits for this thread to end)
+        for _ in range(50):
+            if painted.wait(0.02) or worker.is_cancelled:
+                break
         # another document asked for meanwhile: what follows is for this one (a cancelled
         # thread worker runs on, and its work would compete with that document's)
         if worker.is_cancelled:
