@@ -486,6 +486,21 @@ def test_update_can_be_cancelled_and_resumed(small, open_index):
     assert sorted(report.added) == sorted(SMALL)
 
 
+def test_a_cancelled_update_of_tags_writes_nothing(small_indexed, open_index):
+    index = open_index(small_indexed)
+    text = index.corpus.load(AIR_JAN).text
+    passage = text.passages[0]
+    made = make_annotation(text, passage.start, passage.end, "disputed", "ana")
+    AnnotationStore(small_indexed).add(AIR_JAN, made, text)
+    cancel = threading.Event()
+    cancel.set()
+    assert index.update(cancel=cancel).cancelled
+    assert not index.search("tag:disputed").hits
+    assert not index.is_current()
+    assert index.update().passages == 1
+    assert keys(index.search("tag:disputed").hits) == {(AIR_JAN, 1)}
+
+
 def test_progress_reports_growing_work_up_to_the_total(small, open_index):
     calls: list[tuple[int, int, str]] = []
     open_index(small).update(progress=lambda d, t, i: calls.append((d, t, i)))
