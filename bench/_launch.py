@@ -46,7 +46,7 @@ def display(self, screen, renderable) -> None:
     """Textual's frame output: each milestone is marked as the first frame that shows it is
     written (a callback after the next refresh would be a frame late, or more if a garbage
     collection falls in that frame), and the first paint with the modules loaded by then."""
-    if renderable is not None:
+    if renderable is not None and not self._batch_count:  # else Textual drops the frame
         now = time.monotonic()
         if "paint" not in marks:
             marks["paint"] = now

@@ -19,7 +19,7 @@ from briefreader.core import index as index_module
 from briefreader.core import manifest as manifest_module
 from briefreader.core.annotations import AnnotationStore, make_annotation
 from briefreader.core.corpus import Corpus
-from briefreader.core.errors import IndexUnavailable, QueryError, SearchCancelled
+from briefreader.core.errors import DocumentError, IndexUnavailable, QueryError, SearchCancelled
 from briefreader.core.index import SearchIndex
 from briefreader.core.models import Hit
 from briefreader.core.normalize import NORMALIZER_VERSION
@@ -224,6 +224,78 @@ def test_a_tag_reindexes_only_its_passage(small_indexed, open_index):
     assert index.search(f"doc:{AIR_JAN}").total == len(text.passages)
 
 
+def tag(ws: Workspace, doc_id: str, number: int, name: str = "disputed") -> int:
+    """Tag passage `number` of a document; the number of its passages."""
+    text = Corpus(ws).load(doc_id).text
+    passage = text.passages[number - 1]
+    made = make_annotation(text, passage.start, passage.end, name, "ana")
+    AnnotationStore(ws).add(doc_id, made, text)
+    return len(text.passages)
+
+
+def test_one_update_can_retag_reindex_and_drop_together(small_indexed, open_index):
+    tag(small_indexed, AIR_JAN, 2)
+    changed = small_indexed.corpus_dir / TATIKYAN
+    changed.write_text(changed.read_text(encoding="utf-8") + f"\n\nA {NEW_WORD} ends it.\n")
+    (small_indexed.corpus_dir / APRI).unlink()
+    index = open_index(small_indexed)
+    report = index.update()
+    assert sorted(report.changed) == sorted([AIR_JAN, TATIKYAN])
+    assert report.removed == [APRI]
+    assert report.passages == 1 + len(index.corpus.load(TATIKYAN).text.passages)
+    assert keys(index.search("tag:disputed").hits) == {(AIR_JAN, 2)}
+    assert doc_ids(index.search(NEW_WORD).hits) == {TATIKYAN}
+    assert index.search(f"doc:{APRI}").total == 0
+    assert index.search(f"doc:{AIR_JAN}").total == len(index.corpus.load(AIR_JAN).text.passages)
+    assert index.is_current()
+
+
+def test_a_document_edited_while_its_tags_are_read_is_reindexed_next_time(
+    small_indexed, open_index, monkeypatch
+):
+    count = tag(small_indexed, AIR_JAN, 2)
+    path = small_indexed.corpus_dir / AIR_JAN
+    load = Corpus.load
+
+    def edit_then_load(corpus, doc):  # after the update hashed the file, before it reads it
+        if path.read_text(encoding="utf-8").count(NEW_WORD) == 0:
+            path.write_text(path.read_text(encoding="utf-8") + f"\n\nA {NEW_WORD}.\n")
+        return load(corpus, doc)
+
+    monkeypatch.setattr(Corpus, "load", edit_then_load)
+    index = open_index(small_indexed)
+    report = index.update()
+    assert report.changed == [] and report.passages == 0
+    assert not index.is_current()
+    monkeypatch.setattr(Corpus, "load", load)
+    report = open_index(small_indexed).update()
+    assert report.changed == [AIR_JAN]
+    assert report.passages == count + 1  # all of it, with its new paragraph
+    assert doc_ids(index.search(NEW_WORD).hits) == {AIR_JAN}
+    assert keys(index.search("tag:disputed").hits) == {(AIR_JAN, 2)}
+
+
+def test_a_document_that_cannot_be_read_keeps_its_tags_as_indexed(
+    small_indexed, open_index, monkeypatch
+):
+    tag(small_indexed, AIR_JAN, 2)
+
+    def unreadable(corpus, doc):
+        raise DocumentError("cannot read it (Permission denied)", corpus.workspace.corpus_dir)
+
+    monkeypatch.setattr(Corpus, "load", unreadable)
+    index = open_index(small_indexed)
+    report = index.update()
+    assert report.changed == [] and report.passages == 0
+    assert [problem.message for problem in report.problems] == [
+        "cannot read it (Permission denied)"
+    ]
+    assert not index.is_current()
+    monkeypatch.undo()
+    assert index.update().passages == 1
+    assert keys(index.search("tag:disputed").hits) == {(AIR_JAN, 2)}
+
+
 def test_an_annotation_file_rewritten_as_it_was_reindexes_nothing(small_indexed, open_index):
     index = open_index(small_indexed)
     text = index.corpus.load(AIR_JAN).text
@@ -254,6 +326,8 @@ def test_an_index_from_before_passage_notes_reindexes_the_whole_document(small_i
     assert report.changed == [AIR_JAN]
     assert report.passages == len(text.passages)
     assert keys(index.search("tag:disputed").hits) == {(AIR_JAN, 3)}
+    tag(small_indexed, AIR_JAN, 5, "factual")  # the manifest has its notes now
+    assert index.update().passages == 1
 
 
 def test_catalog_change_reindexes_the_document(small_indexed, open_index):
