@@ -196,6 +196,15 @@ def test_a_tag_saved_while_its_document_is_indexed_is_indexed_by_the_next_update
     ]
 
 
+def tag(ws: Workspace, doc_id: str, number: int, name: str = "disputed") -> int:
+    """Tag passage `number` of a document; the number of its passages."""
+    text = Corpus(ws).load(doc_id).text
+    passage = text.passages[number - 1]
+    made = make_annotation(text, passage.start, passage.end, name, "ana")
+    AnnotationStore(ws).add(doc_id, made, text)
+    return len(text.passages)
+
+
 def test_a_tag_reindexes_only_its_passage(small_indexed, open_index):
     index = open_index(small_indexed)
     text = index.corpus.load(AIR_JAN).text
@@ -222,15 +231,6 @@ def test_a_tag_reindexes_only_its_passage(small_indexed, open_index):
     assert index.update().passages == 1
     assert not index.search("tag:factual").hits
     assert index.search(f"doc:{AIR_JAN}").total == len(text.passages)
-
-
-def tag(ws: Workspace, doc_id: str, number: int, name: str = "disputed") -> int:
-    """Tag passage `number` of a document; the number of its passages."""
-    text = Corpus(ws).load(doc_id).text
-    passage = text.passages[number - 1]
-    made = make_annotation(text, passage.start, passage.end, name, "ana")
-    AnnotationStore(ws).add(doc_id, made, text)
-    return len(text.passages)
 
 
 def test_one_update_can_retag_reindex_and_drop_together(small_indexed, open_index):
@@ -297,13 +297,10 @@ def test_a_document_that_cannot_be_read_keeps_its_tags_as_indexed(
 
 
 def test_an_annotation_file_rewritten_as_it_was_reindexes_nothing(small_indexed, open_index):
+    tag(small_indexed, AIR_JAN, 1, "factual")
     index = open_index(small_indexed)
-    text = index.corpus.load(AIR_JAN).text
-    store = AnnotationStore(small_indexed)
-    passage = text.passages[0]
-    store.add(AIR_JAN, make_annotation(text, passage.start, passage.end, "factual", "ana"), text)
     index.update()
-    path = store.path_for(AIR_JAN)
+    path = AnnotationStore(small_indexed).path_for(AIR_JAN)
     path.write_bytes(path.read_bytes() + b"\n")  # its size and time change, not its tags
     report = index.update()
     assert report.changed == [AIR_JAN]
@@ -317,14 +314,11 @@ def test_an_index_from_before_passage_notes_reindexes_the_whole_document(small_i
     for entry in manifest["docs"].values():
         del entry["notes"]
     manifest_path(small_indexed).write_text(json.dumps(manifest), encoding="utf-8")
+    count = tag(small_indexed, AIR_JAN, 3)
     index = open_index(small_indexed)
-    text = index.corpus.load(AIR_JAN).text
-    passage = text.passages[2]
-    made = make_annotation(text, passage.start, passage.end, "disputed", "ana")
-    AnnotationStore(small_indexed).add(AIR_JAN, made, text)
     report = index.update()
     assert report.changed == [AIR_JAN]
-    assert report.passages == len(text.passages)
+    assert report.passages == count
     assert keys(index.search("tag:disputed").hits) == {(AIR_JAN, 3)}
     tag(small_indexed, AIR_JAN, 5, "factual")  # the manifest has its notes now
     assert index.update().passages == 1
@@ -561,11 +555,8 @@ def test_update_can_be_cancelled_and_resumed(small, open_index):
 
 
 def test_a_cancelled_update_of_tags_writes_nothing(small_indexed, open_index):
+    tag(small_indexed, AIR_JAN, 1)
     index = open_index(small_indexed)
-    text = index.corpus.load(AIR_JAN).text
-    passage = text.passages[0]
-    made = make_annotation(text, passage.start, passage.end, "disputed", "ana")
-    AnnotationStore(small_indexed).add(AIR_JAN, made, text)
     cancel = threading.Event()
     cancel.set()
     assert index.update(cancel=cancel).cancelled
