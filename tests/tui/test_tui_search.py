@@ -371,6 +371,31 @@ def test_search_says_so_until_the_index_is_ready(tui, monkeypatch):
     tui.run(scenario, wait=False)
 
 
+def test_results_listed_before_a_tag_reached_the_index_are_listed_again_with_it(tui, monkeypatch):
+    release = threading.Event()
+    update = index_process.update_in_child
+
+    def held(*args, **kwargs):  # the tag's way to the index, held until the search is made
+        release.wait(timeout=30)
+        return update(*args, **kwargs)
+
+    async def scenario(app, pilot):
+        monkeypatch.setattr(index_process, "update_in_child", held)
+        try:
+            app.view.focus()
+            await pilot.press("d")
+            await tui.wait_for(pilot, lambda: app.view.marks, "the tag")
+            screen = await open_search(tui, app, pilot, "tag:disputed")
+            line = screen.query_one("#search-status", Static)
+            await tui.wait_for(pilot, lambda: "No passage matches" in str(line.render()))
+        finally:
+            release.set()
+        await results_shown(tui, pilot, screen, 1)
+        assert "1 passage match" in str(line.render())
+
+    tui.run(scenario)
+
+
 def occurrences(text: str, word: str) -> list[tuple[int, int]]:
     return [m.span() for m in re.finditer(re.escape(word), text, flags=re.IGNORECASE)]
 

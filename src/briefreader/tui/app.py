@@ -383,6 +383,14 @@ class BriefreaderApp(AnnotationActions, App[None]):
             self.call_from_thread(
                 self.notify, f"Search index not updated: {exc}", severity="warning"
             )
+            return
+        if not get_current_worker().is_cancelled:
+            self.call_from_thread(self._search_again)
+
+    def _search_again(self) -> None:
+        """Results listed while a tag was on its way to the index are listed again, with it."""
+        if isinstance(self.screen, SearchScreen):
+            self.screen.index_ready()
 
     def _index_failed(self, message: str) -> None:
         self._indexing = False
