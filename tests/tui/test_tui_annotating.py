@@ -525,6 +525,37 @@ def test_the_library_counts_tags_per_document(ws):
     run_app(ws, scenario)
 
 
+def test_annotation_files_are_counted_once_the_first_document_shows(ws, monkeypatch):
+    """Counting tags reads every annotation file (a fifth of a second for one of 1,000
+    annotations): it waits for the document the reader is waiting for."""
+    annotate_on_disk(ws, 1, "factual")
+    document_shown_at_count: list[bool] = []
+    set_counts, load = Library.set_counts, Corpus.load
+    release = threading.Event()
+
+    def counted(library, doc_id, *args):
+        document_shown_at_count.append(library.app.view.document is not None)
+        return set_counts(library, doc_id, *args)
+
+    def held(corpus, doc):  # the first document is slow to come
+        release.wait(timeout=30)
+        return load(corpus, doc)
+
+    monkeypatch.setattr(Library, "set_counts", counted)
+    monkeypatch.setattr(Corpus, "load", held)
+    app = BriefreaderApp(ws)
+
+    async def main() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: app.query_one(Library).root.children, "the library")
+            await pilot.pause(0.5)  # ample for counting one small file, were it not waiting
+            release.set()
+            await wait_for(pilot, lambda: document_shown_at_count, "the counts")
+
+    asyncio.run(main())
+    assert document_shown_at_count == [True]
+
+
 # --- files changed on disk, other instances, bad files ------------------------------------------
 
 
