@@ -359,6 +359,7 @@ def test_annotating_reindexes_only_that_passage(ws):
     assert report.added == [] and report.removed == []
     assert sorted(report.unchanged) == sorted(d for d in DOC_IDS if d != TATIKYAN)
     assert report.passages == 1
+    assert report.summary == "0 added, 1 changed, 0 removed, 4 unchanged; 1 passage written"
     assert [(h["doc"], h["passage"]) for h in search("tag:disputed")["hits"]] == [(TATIKYAN, 3)]
     # a tag removed is gone from the index after the next update, again for that passage only
     store = AnnotationStore(ws)

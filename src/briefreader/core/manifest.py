@@ -46,7 +46,8 @@ class IndexReport:
             f"{len(self.removed)} removed",
             f"{len(self.unchanged)} unchanged",
         ]
-        return f"{', '.join(counts)}; {self.passages} passages written"
+        passages = f"{self.passages} passage{'s' * (self.passages != 1)}"
+        return f"{', '.join(counts)}; {passages} written"
 
 
 def meta_hash(info: DocumentInfo) -> str:
