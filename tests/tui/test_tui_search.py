@@ -267,6 +267,25 @@ def test_up_and_down_in_the_search_box_recall_recent_queries(tui):
     assert saved["queries"] == ["Zangezur corridor", "Lachin"]
 
 
+def test_results_that_arrive_after_escape_closed_the_search_are_dropped(tui):
+    """A search can end just after escape: its worker then hands its results to a screen
+    that is gone, which must drop them (it once crashed the reader)."""
+
+    async def scenario(app, pilot):
+        screen = await open_search(tui, app, pilot, "Lachin")
+        await tui.wait_for(pilot, lambda: screen.query_one("#hits", OptionList).option_count)
+        generation, results = screen._generation, app.search_index.search("Lachin")
+        await pilot.press("escape")
+        await tui.wait_for(pilot, lambda: not isinstance(app.screen, SearchScreen))
+        await tui.settle(pilot)
+        screen._show(generation, results)  # as the worker's call_from_thread does
+        screen._show_error(generation, "too late")
+        assert app.is_running
+        assert app.state.queries[-1] == "Lachin"
+
+    tui.run(scenario)
+
+
 def test_a_newer_key_cancels_the_search_still_running_for_the_last_one(tui, expected):
     """A slow search for "Khojal" is given up when "y" arrives; only "Khojaly" shows."""
     started, gave_up = threading.Event(), threading.Event()

@@ -152,14 +152,19 @@ class SearchScreen(Screen[Chosen | None]):
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show, generation, results)
 
+    def _current(self, generation: int) -> bool:
+        """Whether results are for the newest query of a screen still open (a search can end
+        after escape has closed its screen)."""
+        return generation == self._generation and self.is_attached
+
     def _show_error(self, generation: int, message: str) -> None:
-        if generation == self._generation:
+        if self._current(generation):
             self._results = None  # enter must not open a hit of an earlier query
             self.query_one("#hits", OptionList).clear_options()
             self._status(message, error=True)
 
     def _show(self, generation: int, results: SearchResults | None) -> None:
-        if generation != self._generation:
+        if not self._current(generation):
             return
         self._results = results
         hits = self.query_one("#hits", OptionList)
