@@ -388,7 +388,8 @@ class BriefreaderApp(AnnotationActions, App[None]):
             self.call_from_thread(self._search_again)
 
     def _search_again(self) -> None:
-        """Results listed while a tag was on its way to the index are listed again, with it."""
+        """The search screen, if open, runs its query again on the index just written: a
+        query typed while it was built, or results listed while a tag was on its way."""
         if isinstance(self.screen, SearchScreen):
             self.screen.index_ready()
 
@@ -411,8 +412,7 @@ class BriefreaderApp(AnnotationActions, App[None]):
             self.notify(report.rebuilt.capitalize(), timeout=4)
         for problem in report.problems:
             self.notify(f"Not indexed: {problem}", severity="warning", timeout=10)
-        if isinstance(self.screen, SearchScreen):
-            self.screen.index_ready()
+        self._search_again()
         self._set_status()
 
     def _progress(self, work: str, total: float | None, done: float = 0) -> None:
