@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import codecs
+import hashlib
+import json
 import os
 from pathlib import Path
 
 import pytest
 
+from briefreader.core import catalog as catalog_module
+from briefreader.core.catalog import KEPT_NAME
 from briefreader.core.corpus import Corpus
 from briefreader.core.errors import DocumentError, Problem, WorkspaceError
 from briefreader.core.workspace import Workspace
@@ -412,6 +416,72 @@ def test_catalog_without_documents_mapping_is_reported(workspace):
     problems = [p for p in Corpus(workspace).problems if p.path == path]
     assert len(problems) == 1
     assert "documents" in problems[0].message
+
+
+def titles(workspace: Workspace) -> dict[str, str]:
+    return {info.id: info.title for info in Corpus(workspace).documents}
+
+
+def yaml_unused(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*args, **kwargs):
+        raise AssertionError("the catalog was parsed again")
+
+    monkeypatch.setattr(catalog_module, "load_yaml", fail)
+
+
+def test_an_unchanged_catalog_is_read_back_without_parsing_it(workspace, monkeypatch):
+    first = titles(workspace)
+    assert first[AIR_JAN] == "AIR Center Bulletin, January 2025"
+    assert (workspace.state_dir / KEPT_NAME).is_file()
+    yaml_unused(monkeypatch)
+    assert titles(workspace) == first
+    assert Corpus(workspace).problems == ()
+
+
+def test_an_edited_catalog_is_parsed_again(workspace):
+    titles(workspace)
+    path = workspace.corpus_dir / "catalog.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("January 2025", "Janvier 2025"),
+        encoding="utf-8",
+    )
+    assert titles(workspace)[AIR_JAN] == "AIR Center Bulletin, Janvier 2025"
+
+
+def test_a_catalog_with_problems_is_reported_at_every_read(workspace):
+    titles(workspace)  # a good catalog kept
+    path = write_catalog(workspace, f"documents:\n  {TATIKYAN}:\n    colour: red\n")
+    for _ in range(2):
+        problems = [p for p in Corpus(workspace).problems if p.path == path]
+        assert [(p.line, p.severity) for p in problems] == [(3, "warning")]
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "not JSON",
+        "[]",
+        '{"version": 1}',
+        '{"version": 1, "sha256": "DIGEST", "entries": {"DOC": {"title": 7}}}',
+        '{"version": 1, "sha256": "DIGEST", "entries": {"DOC": {"colour": "red"}}}',
+        '{"version": 1, "sha256": "DIGEST", "entries": {"DOC": ["title"]}}',
+        '{"version": 1, "sha256": "0", "entries": {"DOC": {"title": "Stale"}}}',
+        '{"version": 0, "sha256": "DIGEST", "entries": {"DOC": {"title": "Old"}}}',
+    ],
+)
+def test_an_odd_kept_catalog_is_ignored_and_replaced(workspace, kept):
+    expected = titles(workspace)
+    kept_path = workspace.state_dir / KEPT_NAME
+    digest = hashlib.sha256((workspace.corpus_dir / "catalog.yaml").read_bytes()).hexdigest()
+    kept_path.write_text(kept.replace("DIGEST", digest).replace("DOC", AIR_JAN), encoding="utf-8")
+    assert titles(workspace) == expected
+    assert json.loads(kept_path.read_text(encoding="utf-8"))["sha256"] == digest
+
+
+def test_a_workspace_that_cannot_keep_the_catalog_still_reads_it(workspace):
+    workspace.state_dir.write_text("not a folder", encoding="utf-8")
+    assert titles(workspace)[AIR_JAN] == "AIR Center Bulletin, January 2025"
+    assert titles(workspace)[AIR_JAN] == "AIR Center Bulletin, January 2025"
 
 
 def test_check_on_the_bundled_corpus_finds_nothing(corpus):

@@ -109,7 +109,7 @@ class Corpus:
 
     @cached_property
     def catalog(self) -> Catalog:
-        return load_catalog(self.root)
+        return load_catalog(self.root, keep=self.workspace)
 
     @cached_property
     def documents(self) -> tuple[DocumentInfo, ...]:
