@@ -80,10 +80,10 @@ def test_the_command_line_loads_no_command_module_before_the_reader_opens():
     assert not (heavy | commands) & loaded
 
 
-def test_importing_the_reader_loads_no_index_fuzzy_matcher_file_lock_or_yaml():
+def test_importing_the_reader_loads_no_index_fuzzy_matcher_file_lock_yaml_or_other_screen():
     """Whoosh loads in the indexing worker, rapidfuzz at the first inexact anchor, filelock
-    at the first save, PyYAML at the first file read: none of them with the reader's
-    modules, which load before its first frame."""
+    at the first save, PyYAML at the first file read, the other screens when first opened:
+    none of them with the reader's modules, which load before its first frame."""
     result = subprocess.run(
         [sys.executable, "-c", LOADED_BEFORE_THE_READER.replace("cli", "tui.app")],
         capture_output=True,
@@ -92,9 +92,12 @@ def test_importing_the_reader_loads_no_index_fuzzy_matcher_file_lock_or_yaml():
         cwd=REPO,
     )
     assert result.returncode == 0, result.stderr
-    loaded = {name.split(".")[0] for name in json.loads(result.stdout)}
+    modules = set(json.loads(result.stdout))
+    loaded = {name.split(".")[0] for name in modules}
     assert "textual" in loaded
     assert not {"whoosh", "rapidfuzz", "filelock", "yaml"} & loaded
+    assert "briefreader.tui.widgets.library" in modules
+    assert not {name for name in modules if name.startswith("briefreader.tui.screens.")}
 
 
 IS_THE_INDEX_CURRENT = """

@@ -31,9 +31,6 @@ from briefreader.tui.annotating import (
     RETRY_INTERVAL,
     AnnotationActions,
 )
-from briefreader.tui.screens.confirm import ConfirmScreen
-from briefreader.tui.screens.help import HelpScreen
-from briefreader.tui.screens.search import Chosen, SearchScreen, SearchState
 from briefreader.tui.widgets.annotation_list import AnnotationList
 from briefreader.tui.widgets.document_view import DocumentView
 from briefreader.tui.widgets.footer import Footer
@@ -42,6 +39,7 @@ from briefreader.tui.widgets.library import Library
 if TYPE_CHECKING:
     from briefreader.core.index import Progress, SearchIndex
     from briefreader.tui.screens.export import ExportRequest
+    from briefreader.tui.screens.search import Chosen, SearchState
 
 # the actions of keys that change or filter the reader's annotations, or compare its passage
 READER_ACTIONS = {binding.action.split("(")[0] for binding in ANNOTATION_BINDINGS} | {
@@ -88,7 +86,7 @@ class BriefreaderApp(AnnotationActions, App[None]):
         self.cli_annotator = annotator
         self.corpus = Corpus(workspace)
         self.state = ReaderState.load(workspace)
-        self.search_state = SearchState()
+        self.search_state: SearchState | None = None  # made at the first search
         self._search_index: SearchIndex | None = None  # see `search_index`
         self._search_index_lock = threading.Lock()
         self.index_ready = False
@@ -390,6 +388,10 @@ class BriefreaderApp(AnnotationActions, App[None]):
     def _search_again(self) -> None:
         """The search screen, if open, runs its query again on the index just written: a
         query typed while it was built, or results listed while a tag was on its way."""
+        if self.search_state is None:  # no search yet, so no search screen
+            return
+        from briefreader.tui.screens.search import SearchScreen
+
         if isinstance(self.screen, SearchScreen):
             self.screen.index_ready()
 
@@ -435,6 +437,10 @@ class BriefreaderApp(AnnotationActions, App[None]):
         return self.search_index.search(query, limit=limit, cancelled=cancelled)
 
     def action_search(self) -> None:
+        from briefreader.tui.screens.search import SearchScreen, SearchState  # not at start
+
+        if self.search_state is None:
+            self.search_state = SearchState()
         waiting = "The search index is being built; results appear when it is ready…"
         if not self._indexing and not self.index_ready:
             waiting = "Search is unavailable: no documents, or the index failed (see messages)."
@@ -512,6 +518,8 @@ class BriefreaderApp(AnnotationActions, App[None]):
     def action_help(self) -> None:
         styles = self.annotation_styles()
         legend = [(tag.name, styles[tag.name], tag.description) for tag in self.codebook.tags]
+        from briefreader.tui.screens.help import HelpScreen
+
         self.push_screen(HelpScreen(legend))
 
     def action_open_document(self) -> None:
@@ -707,7 +715,7 @@ class BriefreaderApp(AnnotationActions, App[None]):
         def find(query: str):
             return topic(self.search_index, self.store, query)
 
-        self.push_screen(TopicScreen(find, self.search_state.query))
+        self.push_screen(TopicScreen(find, self.search_state.query if self.search_state else ""))
 
     # -- export and statistics -------------------------------------------------------------
     # Their screens and core modules load on first use, not on the way to the first paint.
@@ -790,6 +798,8 @@ class BriefreaderApp(AnnotationActions, App[None]):
         def answer(quit_anyway: bool | None) -> None:
             if quit_anyway:
                 self.exit()
+
+        from briefreader.tui.screens.confirm import ConfirmScreen
 
         self.push_screen(ConfirmScreen(question, "Quit and lose them", "Keep working"), answer)
 

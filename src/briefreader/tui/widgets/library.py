@@ -39,7 +39,7 @@ class Library(Tree[Entry]):
             self.doc_id = doc_id
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("Library", id=id)
+        super().__init__(Text("Library"), id=id)  # a str is read as markup: rich's emoji too
         self.show_root = False
         self.guide_depth = 2
         self._documents: dict[str, TreeNode[Entry]] = {}
