@@ -417,8 +417,10 @@ def reader_started(monkeypatch):
 
     seen: dict[str, bool] = {}
 
-    def fake_run(workspace, annotator=None, *, on_first_frame=None):
+    def fake_run(workspace, annotator=None, *, on_first_frame=None, first_read=None):
         seen["starting"] = gc.isenabled()
+        if first_read is not None:  # started by the command, to show in the first frame
+            seen["documents read"] = len(first_read.opening.result(timeout=30).documents)
         if seen.get("fail"):  # before the first frame
             raise RuntimeError("the terminal went away")
         if on_first_frame is not None:
@@ -435,7 +437,7 @@ def reader_started(monkeypatch):
 def test_the_collector_is_paused_while_the_reader_starts(workspace, reader_started):
     result = run(workspace.root)
     assert result.exit_code == 0, result.output
-    assert reader_started == {"starting": False, "first frame": True}
+    assert reader_started == {"starting": False, "documents read": 5, "first frame": True}
     assert gc.isenabled()
 
 
@@ -443,5 +445,5 @@ def test_the_collector_runs_again_if_the_reader_fails_to_start(workspace, reader
     reader_started["fail"] = True
     result = run(workspace.root)
     assert isinstance(result.exception, RuntimeError)
-    assert reader_started == {"fail": True, "starting": False}
+    assert reader_started == {"fail": True, "starting": False, "documents read": 5}
     assert gc.isenabled()

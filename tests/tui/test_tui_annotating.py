@@ -527,37 +527,37 @@ def test_the_library_counts_tags_per_document(ws):
 
 def test_annotation_files_are_counted_once_the_first_document_shows(ws, monkeypatch):
     """Counting tags reads every annotation file (a fifth of a second for one of 1,000
-    annotations): it waits for the document the reader is waiting for."""
+    annotations): it waits for the first document to be on screen."""
     other = "tatikyan-azerbaijan-obstruction-of-peace-process.txt"  # not the one opened
     text = Corpus(ws).load(other).text
     made = make_annotation(text, *span_in_passage(text, 1, None), "rhetorical", "x")
     AnnotationStore(ws).add(other, made)
-    document_shown_at_count: list[bool] = []
-    set_counts, load = Library.set_counts, Corpus.load
-    release = threading.Event()
+    counted_once_shown: list[bool] = []
+    set_counts = Library.set_counts
 
     def counted(library, doc_id, *args):
         if doc_id == other:  # counted by the count of every file, not by the open document
-            document_shown_at_count.append(library.app.view.document is not None)
+            counted_once_shown.append(library.app._document_shown.is_set())
         return set_counts(library, doc_id, *args)
 
-    def held(corpus, doc):  # the first document is slow to come
-        release.wait(timeout=30)
-        return load(corpus, doc)
-
     monkeypatch.setattr(Library, "set_counts", counted)
-    monkeypatch.setattr(Corpus, "load", held)
     app = BriefreaderApp(ws)
+    shown = app._document_shown
+    painted: list[bool] = []
+    shown.set = lambda: painted.append(True)  # the first document's paint, held back
 
     async def main() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            await wait_for(pilot, lambda: app.query_one(Library).root.children, "the library")
-            await pilot.pause(0.5)  # ample for counting one small file, were it not waiting
-            release.set()
-            await wait_for(pilot, lambda: document_shown_at_count, "the counts")
+            try:
+                await wait_for(pilot, lambda: painted, "the first document's paint")
+                await pilot.pause(0.5)  # ample for counting one small file, were it not waiting
+                assert counted_once_shown == []
+            finally:
+                threading.Event.set(shown)  # else the reader's workers wait for it at exit
+            await wait_for(pilot, lambda: counted_once_shown, "the counts")
 
     asyncio.run(main())
-    assert document_shown_at_count == [True]
+    assert counted_once_shown == [True]
 
 
 # --- files changed on disk, other instances, bad files ------------------------------------------

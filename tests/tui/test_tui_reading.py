@@ -3,11 +3,15 @@ panes, resizing, and the reading position kept across runs."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
+from textual.app import App
 from textual.widgets import Tree
 
 from briefreader.core.corpus import Corpus
+from briefreader.core.opening import FirstRead
+from briefreader.tui.app import BriefreaderApp
 from briefreader.tui.widgets.document_view import DocumentView
 from briefreader.tui.widgets.library import Library
 
@@ -40,6 +44,32 @@ async def move_cursor_to(pilot, library: Library, line: int) -> None:
     delta = line - library.cursor_line
     await pilot.press(*(["down"] * delta if delta > 0 else ["up"] * -delta))
     assert library.cursor_line == line
+
+
+def test_the_first_frame_shows_the_library_and_the_document_read_before_it(tui, monkeypatch):
+    """The command starts reading the workspace before Textual loads: what it has read by
+    the time the screen mounts is in the first frame, not a frame or two later."""
+    first_frame: list[tuple[bool, str | None]] = []
+    display = App._display
+
+    def shown(app, screen, renderable) -> None:
+        if renderable is not None and not first_frame:
+            library = app.query_one(Library)
+            document = app.view.document
+            first_frame.append((bool(library.root.children), document and document.id))
+        display(app, screen, renderable)
+
+    monkeypatch.setattr(App, "_display", shown)
+    first_read = FirstRead(tui.workspace)
+    first_read.opening.result(timeout=30)  # as when Textual takes longer to load
+    app = BriefreaderApp(tui.workspace, first_read=first_read)
+
+    async def main() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await tui.started(pilot)
+
+    asyncio.run(main())
+    assert first_frame == [(True, AIR_JAN)]
 
 
 def test_starts_on_the_first_document_with_the_library_focused(tui):

@@ -96,9 +96,12 @@ def open_reader(workspace: Path | None, workspace_path: Path | None, annotator: 
     paused = gc.isenabled()
     gc.disable()
     try:
+        from briefreader.core.opening import FirstRead
+
+        first_read = FirstRead(ws)  # read while Textual loads, to show in the first frame
         from briefreader.tui.app import run  # Textual loads only when the reader is wanted
 
-        run(ws, annotator, on_first_frame=gc.enable if paused else None)
+        run(ws, annotator, on_first_frame=gc.enable if paused else None, first_read=first_read)
     finally:
         if paused:
             gc.enable()

@@ -64,8 +64,8 @@ class AnnotationActions:
     """Mixed into the app; expects `workspace`, `view`, `query_one`, `notify` and
     `_document_shown` (an Event set once the first document is on screen)."""
 
-    def setup_annotations(self) -> None:
-        self.store = AnnotationStore(self.workspace)
+    def setup_annotations(self, store: AnnotationStore) -> None:
+        self.store = store
         self.codebook: Codebook = load_codebook(self.workspace.annotations_dir)
         self.annotator = ""  # resolved on the first annotation: it may ask git
         self.placed: list[Placed] = []

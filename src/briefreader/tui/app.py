@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
 import threading
 from collections.abc import Callable, Iterable
@@ -21,9 +20,9 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from briefreader.core.corpus import Corpus, Document
 from briefreader.core.errors import BriefreaderError, ExportError, WorkspaceError
-from briefreader.core.manifest import IndexReport, Manifest
+from briefreader.core.manifest import IndexReport
 from briefreader.core.models import Section
-from briefreader.core.state import ReaderState
+from briefreader.core.opening import FirstRead, Opening, read_document, read_opening
 from briefreader.core.workspace import Workspace
 from briefreader.tui.annotating import (
     ANNOTATION_BINDINGS,
@@ -79,13 +78,18 @@ class BriefreaderApp(AnnotationActions, App[None]):
         annotator: str | None = None,
         *,
         on_first_frame: Callable[[], object] | None = None,
+        first_read: FirstRead | None = None,
     ) -> None:
         super().__init__()
         self.workspace = workspace
         self._on_first_frame = on_first_frame
         self.cli_annotator = annotator
-        self.corpus = Corpus(workspace)
-        self.state = ReaderState.load(workspace)
+        # the library and the document to open, read while Textual starts (the command
+        # starts it sooner still, before loading Textual)
+        self._first_read = first_read or FirstRead(workspace)
+        self._started = False
+        self.corpus = self._first_read.corpus
+        self.state = self._first_read.state
         self.search_state: SearchState | None = None  # made at the first search
         self._search_index: SearchIndex | None = None  # see `search_index`
         self._search_index_lock = threading.Lock()
@@ -128,15 +132,33 @@ class BriefreaderApp(AnnotationActions, App[None]):
         for name in ("SIGTERM", "SIGHUP"):
             if hasattr(signal, name):
                 loop.add_signal_handler(getattr(signal, name), self._terminate)
+        if self._first_read.opening.done():
+            self._start()  # the first frame shows the library and the document
 
     def on_ready(self) -> None:
-        """The first frame is on screen: only now is anything read from disk."""
         if self._on_first_frame is not None:
             self._on_first_frame()
-        self.setup_annotations()
-        self._reload()
+        if not self._started:
+            self._start()  # with what is not read yet: it shows once read
+
+    def _start(self) -> None:
+        """Set up annotations and show what the first read found: on mount if it is done by
+        then, so that the first frame shows it, else from the first frame on, once it is."""
+        self._started = True
+        self.setup_annotations(self._first_read.store)
         self.set_interval(POLL_INTERVAL, self.poll_annotation_file)
         self.set_interval(RETRY_INTERVAL, self.retry_unsaved)
+        opening = self._first_read.opening
+        if opening.done() and opening.exception() is None:
+            self._scanned(opening.result())
+        else:
+            self._await_first_read()
+
+    @work(thread=True, exclusive=True, group="scan", exit_on_error=False)
+    def _await_first_read(self) -> None:
+        opening = self._first_read.opening.result()  # a failure is reported as the worker's
+        if not get_current_worker().is_cancelled:
+            self.call_from_thread(self._scanned, opening)
 
     def _reload(self) -> None:
         """Scan the corpus, fill the library, open the last document read, and check the
@@ -146,25 +168,24 @@ class BriefreaderApp(AnnotationActions, App[None]):
 
     @work(thread=True, exclusive=True, group="scan", exit_on_error=False)
     def _scan(self, corpus: Corpus) -> None:
-        """Read the catalog and tell whether the index is current, off the UI thread: at 300x
-        that takes a third of a second (a worker doing it while a document renders would wait
-        for the GIL at every `stat`: it runs before the first document is opened)."""
-        try:
-            documents, problems, error = corpus.documents, corpus.problems, None
-        except WorkspaceError as exc:
-            documents, problems, error = (), (), exc
-        index = Manifest(self.workspace.index_dir, self.store)
-        current = bool(documents) and index.is_current(corpus)
+        """Read the catalog, tell whether the index is current and read the document to open,
+        off the UI thread: at 300x that takes a third of a second (a worker doing it while a
+        document renders would wait for the GIL at every `stat`: it runs before the first
+        document is opened)."""
+        opening = read_opening(corpus, self.store, self.state)
         if not get_current_worker().is_cancelled:
-            self.call_from_thread(self._scanned, documents, problems, error, current)
+            self.call_from_thread(self._scanned, opening)
 
-    def _scanned(self, documents, problems, error: WorkspaceError | None, current: bool) -> None:
+    def _scanned(self, opening: Opening) -> None:
+        """Fill the library and show the document read with it: in one refresh, where a
+        worker of its own would wait for the UI thread's frames to get a turn."""
         library = self.query_one(Library)
-        if error is not None:
-            self.notify(str(error), severity="error", timeout=15)
+        if opening.error is not None:
+            self.notify(str(opening.error), severity="error", timeout=15)
+        documents = opening.documents
         library.set_documents(documents)
         self.query_one(AnnotationList).titles = {info.id: info.title for info in documents}
-        for problem in problems:
+        for problem in opening.problems:
             self.notify(str(problem), severity="warning", timeout=8)
         if not documents:
             self.index_ready = False
@@ -176,11 +197,14 @@ class BriefreaderApp(AnnotationActions, App[None]):
             self._set_status()
             return
         self.query_one("#empty").display = False
-        last = self.state.last_document
-        doc_id = last if any(d.id == last for d in documents) else documents[0].id
-        self.call_after_refresh(library.select_document, doc_id)  # once the nodes have lines
-        self._start_indexing(current=current)
-        self.open_document(doc_id)
+        self._start_indexing(current=opening.index_current)
+        if opening.document_error is not None:
+            self.notify(str(opening.document_error), severity="error", timeout=10)
+            self._document_shown.set()
+        if opening.document is not None:
+            self.call_after_refresh(library.select_document, opening.document.id)  # has lines
+            self._show(opening.document, None, None)
+            self._follow_up(opening.document)
         library.focus()
         self.count_annotations()
 
@@ -202,20 +226,25 @@ class BriefreaderApp(AnnotationActions, App[None]):
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def _load(self, doc_id: str, passage: int | None, section: Section | None) -> None:
         try:
-            document = self.corpus.load(doc_id)
+            document = read_document(self.corpus, self.store, doc_id)
         except BriefreaderError as exc:
             self.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
             self._document_shown.set()
             return
-        # its annotation file parsed here (0.15-0.3 s for 1,000 annotations), not on the UI
-        # thread as it shows them; a file that cannot be read is reported there
-        with contextlib.suppress(BriefreaderError):
-            self.store.load(doc_id)
-        worker = get_current_worker()
-        if worker.is_cancelled:
+        if get_current_worker().is_cancelled:
             return
-        painted = threading.Event()
         self.call_from_thread(self._show, document, passage, section)
+        self._after_show(document)
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def _follow_up(self, document: Document) -> None:
+        """`_after_show` for a document shown as it was read with the library."""
+        self._after_show(document)
+
+    def _after_show(self, document: Document) -> None:
+        """What follows the showing of a document, in a worker of the "load" group."""
+        worker = get_current_worker()
+        painted = threading.Event()
         self.call_from_thread(self.call_after_refresh, painted.set)
         # what follows would compete with drawing the document: wait for it, a second at
         # most, and not once cancelled (a reader quitting waits for this thread to end)
@@ -327,7 +356,9 @@ class BriefreaderApp(AnnotationActions, App[None]):
 
     @work(thread=True, exclusive=True, group="index", exit_on_error=False)
     def _load_search_index(self) -> None:
-        """Whoosh loads now, before a search needs it."""
+        """Whoosh loads now, before a search needs it, once the first document is on screen
+        (its import would compete with that frame)."""
+        self._document_shown.wait()
         self.search_index.corpus = self.corpus
 
     def _update_index(self, rebuild: bool = False, progress: Progress | None = None) -> IndexReport:
@@ -834,5 +865,6 @@ def run(
     annotator: str | None = None,
     *,
     on_first_frame: Callable[[], object] | None = None,
+    first_read: FirstRead | None = None,
 ) -> None:
-    BriefreaderApp(workspace, annotator, on_first_frame=on_first_frame).run()
+    BriefreaderApp(workspace, annotator, on_first_frame=on_first_frame, first_read=first_read).run()

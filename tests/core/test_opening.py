@@ -1,0 +1,91 @@
+"""What the reader reads before showing anything: the library, the index's state, the document
+to open, and the thread that reads them while Textual loads."""
+
+from __future__ import annotations
+
+import json
+
+from briefreader.core.annotations import AnnotationStore
+from briefreader.core.corpus import Corpus
+from briefreader.core.errors import DocumentError, WorkspaceError
+from briefreader.core.opening import FirstRead, read_opening
+from briefreader.core.state import ReaderState
+from briefreader.core.workspace import Workspace
+from tests.conftest import AIR_JAN, BAKU, DOC_IDS, TATIKYAN
+
+
+def opening_of(workspace: Workspace):
+    return read_opening(Corpus(workspace), AnnotationStore(workspace), ReaderState.load(workspace))
+
+
+def remember(workspace: Workspace, doc_id: str) -> None:
+    workspace.prepare_state()
+    (workspace.state_dir / "reader.json").write_text(json.dumps({"last_document": doc_id}))
+
+
+def test_a_first_visit_opens_the_first_document_and_finds_no_index(workspace):
+    opening = opening_of(workspace)
+    assert [info.id for info in opening.documents] == sorted(DOC_IDS)
+    assert opening.document.id == AIR_JAN
+    assert opening.document.text.passages
+    assert (opening.problems, opening.error, opening.document_error) == ((), None, None)
+    assert not opening.index_current
+
+
+def test_the_last_document_read_is_opened_again(workspace):
+    remember(workspace, BAKU)
+    assert opening_of(workspace).document.id == BAKU
+
+
+def test_a_last_document_since_removed_gives_the_first(workspace):
+    remember(workspace, TATIKYAN)
+    (workspace.corpus_dir / TATIKYAN).unlink()
+    assert opening_of(workspace).document.id == AIR_JAN
+
+
+def test_a_document_that_cannot_be_read_is_reported_with_the_library(workspace):
+    remember(workspace, TATIKYAN)
+    (workspace.corpus_dir / TATIKYAN).write_bytes(b"\x00\x01binary")
+    opening = opening_of(workspace)
+    assert opening.document is None
+    assert isinstance(opening.document_error, DocumentError)
+    assert TATIKYAN in str(opening.document_error)
+    assert len(opening.documents) == len(DOC_IDS)
+
+
+def test_a_bad_annotation_file_does_not_keep_its_document_from_opening(workspace):
+    bad = AnnotationStore(workspace).path_for(AIR_JAN)
+    bad.parent.mkdir(parents=True, exist_ok=True)
+    bad.write_text("annotations: [unclosed\n", encoding="utf-8")
+    opening = opening_of(workspace)
+    assert opening.document.id == AIR_JAN
+    assert opening.document_error is None
+
+
+def test_a_workspace_without_a_corpus_is_an_error_with_nothing_to_open(tmp_path):
+    opening = opening_of(Workspace(tmp_path))
+    assert isinstance(opening.error, WorkspaceError)
+    assert (opening.documents, opening.document, opening.index_current) == ((), None, False)
+
+
+def test_an_index_brought_up_to_date_is_found_current(built_workspace):
+    assert opening_of(built_workspace).index_current
+
+
+def test_the_first_read_gives_the_same_on_the_objects_it_hands_over(workspace):
+    remember(workspace, BAKU)
+    first = FirstRead(workspace)
+    opening = first.opening.result(timeout=30)
+    assert opening == opening_of(workspace)
+    assert first.state.last_document == BAKU
+    # the reader goes on with these: the document is already in the corpus's memory
+    assert first.corpus.load(BAKU) is opening.document
+
+
+def test_a_failure_of_the_first_read_reaches_whoever_waits_for_it(workspace, monkeypatch):
+    def broken(*args):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("briefreader.core.opening.read_opening", broken)
+    first = FirstRead(workspace)
+    assert isinstance(first.opening.exception(timeout=30), RuntimeError)
