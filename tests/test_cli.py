@@ -412,13 +412,15 @@ def test_errors_in_a_real_process_are_one_line_without_traceback(built_workspace
 @pytest.fixture
 def reader_started(monkeypatch):
     """`briefreader` with the reader replaced by a fake that records whether Python's
-    garbage collector ran as the reader started and after its first frame."""
+    garbage collector ran, and how often threads took turns, as the reader started and after
+    its first frame."""
     from briefreader.tui import app as app_module
 
-    seen: dict[str, bool] = {}
+    seen: dict[str, object] = {}
 
     def fake_run(workspace, annotator=None, *, on_first_frame=None, first_read=None):
         seen["starting"] = gc.isenabled()
+        seen["turns while starting"] = sys.getswitchinterval()
         if first_read is not None:  # started by the command, to show in the first frame
             seen["documents read"] = len(first_read.opening.result(timeout=30).documents)
         if seen.get("fail"):  # before the first frame
@@ -426,6 +428,7 @@ def reader_started(monkeypatch):
         if on_first_frame is not None:
             on_first_frame()
         seen["first frame"] = gc.isenabled()
+        seen["turns after"] = sys.getswitchinterval()
 
     monkeypatch.setattr(app_module, "run", fake_run)
     was = gc.isenabled()
@@ -434,16 +437,29 @@ def reader_started(monkeypatch):
     (gc.enable if was else gc.disable)()
 
 
-def test_the_collector_is_paused_while_the_reader_starts(workspace, reader_started):
+def test_the_collector_is_paused_and_turns_quicker_while_the_reader_starts(
+    workspace, reader_started
+):
+    interval = sys.getswitchinterval()
     result = run(workspace.root)
     assert result.exit_code == 0, result.output
-    assert reader_started == {"starting": False, "documents read": 5, "first frame": True}
+    assert reader_started == {
+        "starting": False,
+        "turns while starting": 0.001,
+        "documents read": 5,
+        "first frame": True,
+        "turns after": interval,
+    }
     assert gc.isenabled()
+    assert sys.getswitchinterval() == interval
 
 
 def test_the_collector_runs_again_if_the_reader_fails_to_start(workspace, reader_started):
     reader_started["fail"] = True
+    interval = sys.getswitchinterval()
     result = run(workspace.root)
     assert isinstance(result.exception, RuntimeError)
-    assert reader_started == {"fail": True, "starting": False, "documents read": 5}
+    assert reader_started["starting"] is False
+    assert "first frame" not in reader_started
     assert gc.isenabled()
+    assert sys.getswitchinterval() == interval

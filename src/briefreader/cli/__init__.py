@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import sys
 from pathlib import Path
 
 import click
@@ -89,22 +90,31 @@ def cli() -> None:
 def open_reader(workspace: Path | None, workspace_path: Path | None, annotator: str | None) -> None:
     """Open the reader (the default command)."""
     ws = resolve_workspace(workspace_path, workspace)
-    # Importing Textual and building the first frame make tens of thousands of objects that
-    # live as long as the reader, and the cyclic garbage collector passed over them again
-    # and again as they piled up: the first frame came 30-70 ms later (pty launches).
-    # Paused until the first frame is on screen.
-    paused = gc.isenabled()
+    # Until the first frame is on screen:
+    # - the cyclic garbage collector is paused: importing Textual and building the first
+    #   frame make tens of thousands of objects that live as long as the reader, and it
+    #   passed over them again and again as they piled up (the frame came 30-70 ms later);
+    # - threads take turns every 1 ms, not 5: the first read waits for the GIL after each
+    #   file it reads while this thread imports and composes (4-9% of the bare app's start
+    #   sooner to the document, two runs of 12 and 20 launches, cold and warm).
+    paused, interval = gc.isenabled(), sys.getswitchinterval()
     gc.disable()
+    sys.setswitchinterval(0.001)
+
+    def first_frame() -> None:
+        sys.setswitchinterval(interval)
+        if paused:
+            gc.enable()
+
     try:
         from briefreader.core.opening import FirstRead
 
         first_read = FirstRead(ws)  # read while Textual loads, to show in the first frame
         from briefreader.tui.app import run  # Textual loads only when the reader is wanted
 
-        run(ws, annotator, on_first_frame=gc.enable if paused else None, first_read=first_read)
+        run(ws, annotator, on_first_frame=first_frame, first_read=first_read)
     finally:
-        if paused:
-            gc.enable()
+        first_frame()  # again, if the reader failed before its first frame
 
 
 def main() -> None:
