@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 
 from textual.app import App
 from textual.widgets import Tree
 
 from briefreader.core.corpus import Corpus
-from briefreader.core.opening import FirstRead
+from briefreader.core.opening import FirstRead, read_opening
 from briefreader.tui.app import BriefreaderApp
+from briefreader.tui.screens.help import HelpScreen
 from briefreader.tui.widgets.document_view import DocumentView
 from briefreader.tui.widgets.library import Library
+from tests.tui.conftest import WAIT_CAP
 
 AIR_JAN = "air-center-bulletin-2025-01.txt"
 AIR_FEB = "air-center-bulletin-2025-02.txt"
@@ -70,6 +73,96 @@ def test_the_first_frame_shows_the_library_and_the_document_read_before_it(tui, 
 
     asyncio.run(main())
     assert first_frame == [(True, AIR_JAN)]
+
+
+class HeldFirstRead(FirstRead):
+    """A first read that is done only once `release` is set (a workspace slow to read), or
+    then fails as a bug would."""
+
+    def __init__(self, workspace, release: threading.Event, *, fail: bool = False) -> None:
+        self.release, self.fail = release, fail
+        super().__init__(workspace)
+
+    def _read(self) -> None:
+        opening = read_opening(self.corpus, self.store, self.state)
+        self.release.wait(timeout=30)
+        if self.fail:
+            self.opening.set_exception(RuntimeError("a bug"))
+        else:
+            self.opening.set_result(opening)
+
+
+def run_held(tui, scenario, *, fail: bool = False) -> BriefreaderApp:
+    release = threading.Event()
+    app = BriefreaderApp(tui.workspace, first_read=HeldFirstRead(tui.workspace, release, fail=fail))
+
+    async def main() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            try:
+                await scenario(app, pilot, release)
+            finally:
+                release.set()
+
+    asyncio.run(main())
+    return app
+
+
+def test_a_first_read_done_after_the_first_frame_shows_once_done(tui):
+    async def scenario(app, pilot, release):
+        await pilot.press("question_mark")  # keys work meanwhile
+        await tui.wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        await pilot.press("escape")
+        assert app.view.document is None and not app.query_one(Library).root.children
+        release.set()
+        await tui.started(pilot)
+        assert app.view.document.id == AIR_JAN
+        assert isinstance(app.focused, Library)
+
+    run_held(tui, scenario)
+
+
+def test_a_document_chosen_before_the_first_read_is_done_stays(tui):
+    async def scenario(app, pilot, release):
+        app.open_document(BAKU)
+        await tui.wait_for(pilot, lambda: app.view.document is not None, "the chosen document")
+        release.set()
+        await tui.wait_for(pilot, lambda: app.query_one(Library).root.children, "the library")
+        await tui.started(pilot)
+        await pilot.pause(0.3)
+        assert app.view.document.id == BAKU
+
+    run_held(tui, scenario)
+
+
+def test_quitting_does_not_wait_for_a_first_read_still_going_on(tui):
+    release = threading.Event()
+    app = BriefreaderApp(tui.workspace, first_read=HeldFirstRead(tui.workspace, release))
+
+    async def main() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("q")
+
+    hang = threading.Timer(WAIT_CAP, release.set)  # ends the read, if quitting waits for it
+    hang.start()
+    try:
+        asyncio.run(main())
+        assert not release.is_set(), "quitting waited for the first read"
+    finally:
+        hang.cancel()
+        release.set()
+
+
+def test_a_failed_first_read_is_reported_and_reload_recovers(tui):
+    async def scenario(app, pilot, release):
+        release.set()
+        await tui.wait_for(
+            pilot, lambda: any("a bug" in n.message for n in app._notifications), "the report"
+        )
+        app._reload()
+        await tui.started(pilot)
+        assert app.view.document.id == AIR_JAN
+
+    run_held(tui, scenario, fail=True)
 
 
 def test_starts_on_the_first_document_with_the_library_focused(tui):

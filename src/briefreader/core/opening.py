@@ -28,8 +28,7 @@ class Opening:
     problems: tuple[Problem, ...]  # of the corpus as a whole
     error: WorkspaceError | None  # no corpus to read at all
     index_current: bool
-    document: Document | None  # the last one read, else the first
-    document_error: BriefreaderError | None  # why it could not be read
+    document: Document | None  # the last one read, else the first; None if unreadable
 
 
 def read_opening(corpus: Corpus, store: AnnotationStore, state: ReaderState) -> Opening:
@@ -38,16 +37,14 @@ def read_opening(corpus: Corpus, store: AnnotationStore, state: ReaderState) -> 
     except WorkspaceError as exc:
         documents, problems, error = (), (), exc
     current = bool(documents) and Manifest(corpus.workspace.index_dir, store).is_current(corpus)
-    document = document_error = None
+    document = None
     if documents:
         last = state.last_document
-        try:
+        with contextlib.suppress(BriefreaderError):  # the reader reads it again to say why
             document = read_document(
                 corpus, store, last if any(d.id == last for d in documents) else documents[0].id
             )
-        except BriefreaderError as exc:
-            document_error = exc
-    return Opening(documents, problems, error, current, document, document_error)
+    return Opening(documents, problems, error, current, document)
 
 
 def read_document(corpus: Corpus, store: AnnotationStore, doc_id: str) -> Document:

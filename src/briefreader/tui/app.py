@@ -156,9 +156,15 @@ class BriefreaderApp(AnnotationActions, App[None]):
 
     @work(thread=True, exclusive=True, group="scan", exit_on_error=False)
     def _await_first_read(self) -> None:
-        opening = self._first_read.opening.result()  # a failure is reported as the worker's
-        if not get_current_worker().is_cancelled:
+        worker = get_current_worker()
+        while not worker.is_cancelled:  # a reader quitting waits for this thread to end
+            try:
+                opening = self._first_read.opening.result(timeout=0.05)
+            except TimeoutError:
+                continue
+            # (a failure of the read is raised above, and reported as this worker's)
             self.call_from_thread(self._scanned, opening)
+            return
 
     def _reload(self) -> None:
         """Scan the corpus, fill the library, open the last document read, and check the
@@ -168,17 +174,16 @@ class BriefreaderApp(AnnotationActions, App[None]):
 
     @work(thread=True, exclusive=True, group="scan", exit_on_error=False)
     def _scan(self, corpus: Corpus) -> None:
-        """Read the catalog, tell whether the index is current and read the document to open,
-        off the UI thread: at 300x that takes a third of a second (a worker doing it while a
-        document renders would wait for the GIL at every `stat`: it runs before the first
-        document is opened)."""
+        """Reload corpus: `read_opening` again, off the UI thread (at 300x it takes a third
+        of a second)."""
         opening = read_opening(corpus, self.store, self.state)
         if not get_current_worker().is_cancelled:
             self.call_from_thread(self._scanned, opening)
 
     def _scanned(self, opening: Opening) -> None:
-        """Fill the library and show the document read with it: in one refresh, where a
-        worker of its own would wait for the UI thread's frames to get a turn."""
+        """Fill the library and open the document the reader was on (else the first): the
+        one read with the library, in the same refresh (a worker of its own would wait for
+        the UI thread's frames to get a turn), unless another has been chosen since."""
         library = self.query_one(Library)
         if opening.error is not None:
             self.notify(str(opening.error), severity="error", timeout=15)
@@ -198,13 +203,15 @@ class BriefreaderApp(AnnotationActions, App[None]):
             return
         self.query_one("#empty").display = False
         self._start_indexing(current=opening.index_current)
-        if opening.document_error is not None:
-            self.notify(str(opening.document_error), severity="error", timeout=10)
-            self._document_shown.set()
-        if opening.document is not None:
-            self.call_after_refresh(library.select_document, opening.document.id)  # has lines
-            self._show(opening.document, None, None)
-            self._follow_up(opening.document)
+        if not any(worker.group == "load" and worker.is_running for worker in self.workers):
+            last = self.state.last_document  # as it is now: the read may have begun before
+            doc_id = last if any(d.id == last for d in documents) else documents[0].id
+            self.call_after_refresh(library.select_document, doc_id)  # once nodes have lines
+            if opening.document is not None and opening.document.id == doc_id:
+                self._show(opening.document, None, None)
+                self._follow_up(opening.document)
+            else:  # chosen since, or unreadable: read (again), and say why it cannot be
+                self.open_document(doc_id)
         library.focus()
         self.count_annotations()
 
