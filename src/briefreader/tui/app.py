@@ -499,13 +499,14 @@ class BriefreaderApp(AnnotationActions, App[None]):
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def _open_hit(self, doc_id: str, passage: int, query: str) -> None:
         try:
-            document = self.corpus.load(doc_id)
+            document = read_document(self.corpus, self.store, doc_id)
             spans = self.search_index.match_spans(query, document.text.text)
         except BriefreaderError as exc:
             self.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
             return
         if not get_current_worker().is_cancelled:
             self.call_from_thread(self._show_hit, document, passage, spans, query)
+            self._after_show(document)
 
     def _show_hit(self, document: Document, passage: int, spans, query: str) -> None:
         self._show(document, passage, None)  # shows that passage at the top
