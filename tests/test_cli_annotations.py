@@ -206,6 +206,19 @@ def test_annotations_filters(annotated):
     assert listed("--tag", "factual") == []
 
 
+def test_annotations_with_an_unknown_tag_says_so(annotated):
+    result = run("annotations", "--tag", "disputd")
+    assert_user_error(result, "unknown tag 'disputd'", "disputed", "factual", "rhetorical")
+
+
+def test_annotations_of_a_tag_dropped_from_the_codebook_are_still_listed(annotated):
+    codebook = annotated.annotations_dir / "codebook.yaml"
+    codebook.write_text("tags:\n- name: propaganda\n  description: state messaging\n")
+    assert run("annotate", TATIKYAN, "1", "--tag", "propaganda").exit_code == 0
+    codebook.unlink()
+    assert [i["tag"] for i in listed("--tag", "propaganda")] == ["propaganda"]
+
+
 def test_annotations_plain_listing(annotated):
     result = run("annotations", "--doc", TATIKYAN)
     assert result.exit_code == 0, result.output

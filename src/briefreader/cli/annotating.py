@@ -172,6 +172,9 @@ def list_annotations(
             if (tag and a.tag != tag) or (annotator and a.annotator != annotator):
                 continue
             rows.append((doc_id, placed, text))
+    # a tag that matches nothing may be a typo; one dropped from the codebook still matches
+    if tag and not rows and tag not in (tags := load_codebook(ws.annotations_dir).names):
+        raise Failure(f"unknown tag {tag!r}; use one of {', '.join(sorted(tags))}")
     if as_json:
         items = [_annotation_json(d, p.annotation, str(p.anchor.state)) for d, p, _ in rows]
         click.echo(json.dumps(items, ensure_ascii=False, indent=2))
