@@ -39,12 +39,15 @@ def read_opening(corpus: Corpus, store: AnnotationStore, state: ReaderState) -> 
     current = bool(documents) and Manifest(corpus.workspace.index_dir, store).is_current(corpus)
     document = None
     if documents:
-        last = state.last_document
         with contextlib.suppress(BriefreaderError):  # the reader reads it again to say why
-            document = read_document(
-                corpus, store, last if any(d.id == last for d in documents) else documents[0].id
-            )
+            document = read_document(corpus, store, to_open(documents, state))
     return Opening(documents, problems, error, current, document)
+
+
+def to_open(documents: tuple[DocumentInfo, ...], state: ReaderState) -> str:
+    """The id of the document to open: the last one read, if still there, else the first."""
+    last = state.last_document
+    return last if any(d.id == last for d in documents) else documents[0].id
 
 
 def read_document(corpus: Corpus, store: AnnotationStore, doc_id: str) -> Document:

@@ -22,7 +22,7 @@ from briefreader.core.corpus import Corpus, Document
 from briefreader.core.errors import BriefreaderError, ExportError, WorkspaceError
 from briefreader.core.manifest import IndexReport
 from briefreader.core.models import Section
-from briefreader.core.opening import FirstRead, Opening, read_document, read_opening
+from briefreader.core.opening import FirstRead, Opening, read_document, read_opening, to_open
 from briefreader.core.workspace import Workspace
 from briefreader.tui.annotating import (
     ANNOTATION_BINDINGS,
@@ -204,8 +204,7 @@ class BriefreaderApp(AnnotationActions, App[None]):
         self.query_one("#empty").display = False
         self._start_indexing(current=opening.index_current)
         if not any(worker.group == "load" and worker.is_running for worker in self.workers):
-            last = self.state.last_document  # as it is now: the read may have begun before
-            doc_id = last if any(d.id == last for d in documents) else documents[0].id
+            doc_id = to_open(documents, self.state)  # as it is now: the read began before
             self.call_after_refresh(library.select_document, doc_id)  # once nodes have lines
             if opening.document is not None and opening.document.id == doc_id:
                 self._show(opening.document, None, None)
