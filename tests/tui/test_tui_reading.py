@@ -9,6 +9,7 @@ import threading
 
 from textual.app import App
 from textual.widgets import Tree
+from textual.widgets._footer import FooterKey
 
 from briefreader.core.corpus import Corpus
 from briefreader.core.opening import FirstRead, read_opening
@@ -411,6 +412,34 @@ def test_the_footer_shows_the_keys_of_the_pane_in_focus(tui):
         assert "Search" in footer_text(app)
         await pilot.press("shift+tab")
         await tui.wait_for(pilot, lambda: "Next ¶" not in footer_text(app), "the library's")
+
+    tui.run(scenario)
+
+
+def test_the_footer_s_keys_are_styled_once_each_time_they_are_composed(tui):
+    """Their `compact` is settled before they mount, as Textual would leave it (the palette's
+    key compact, the others as the footer), and no CSS class changes after: each change
+    restyles a key at once."""
+    restyled = []
+
+    async def scenario(app, pilot):
+        update_styles = app.update_styles
+
+        def counting(node, animate=True):
+            if isinstance(node, FooterKey):
+                restyled.append(node)
+            update_styles(node, animate)
+
+        app.update_styles = counting
+        await pilot.press("tab")  # the footer composes its keys again, with the view's
+        await tui.wait_for(pilot, lambda: "Next ¶" in tui.screen_text(app), "the view's keys")
+        keys = list(app.query(FooterKey))
+        palette = [key for key in keys if key.has_class("-command-palette")]
+        assert len(palette) == 1 and len(keys) > 5
+        assert palette[0].compact and palette[0].has_class("-compact")
+        for key in set(keys) - set(palette):
+            assert not key.compact and not key.has_class("-compact"), key.description
+        assert restyled == []
 
     tui.run(scenario)
 

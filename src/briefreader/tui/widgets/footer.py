@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.widgets import Footer as TextualFooter
+from textual.widgets._footer import FooterKey  # not exported by textual.widgets
 
 
 class Footer(TextualFooter):
@@ -27,7 +28,20 @@ class Footer(TextualFooter):
     def compose(self) -> ComposeResult:
         self._bindings_ready = True  # Textual's flag: the screen's bindings can be read now
         self._composed = self._shown()
-        yield from super().compose()
+        for widget in super().compose():
+            if isinstance(widget, FooterKey):
+                self._settle_compact(widget)
+            yield widget
+
+    def _settle_compact(self, key: FooterKey) -> None:
+        """Give a key, before it mounts, the `compact` it would end with. A key starts
+        compact, and the Footer's value comes with the key's data binding: each changes a
+        CSS class, and each class change restyles the key (and its parts) at once, twice per
+        key on top of its mounting (30-40 ms of a 350 ms start-up for 13 keys). A key whose
+        value is set before it mounts calls no watcher, as its binding sets the same value."""
+        compact = self.compact or key.has_class("-command-palette")  # that one is not bound
+        key.set_reactive(FooterKey.compact, compact)
+        key.set_class(compact, "-compact", update=False)
 
     async def recompose(self) -> None:
         if not self.is_attached:  # asked before its screen closed
