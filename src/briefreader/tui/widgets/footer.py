@@ -35,10 +35,10 @@ class Footer(TextualFooter):
 
     def _settle_compact(self, key: FooterKey) -> None:
         """Give a key, before it mounts, the `compact` it would end with. A key starts
-        compact, and the Footer's value comes with the key's data binding: each changes a
-        CSS class, and each class change restyles the key (and its parts) at once, twice per
-        key on top of its mounting (30-40 ms of a 350 ms start-up for 13 keys). A key whose
-        value is set before it mounts calls no watcher, as its binding sets the same value."""
+        compact, then takes the Footer's value from its data binding, and each change of its
+        `-compact` class restyles the key (and its parts) at once: up to two restyles per key
+        beyond its mounting, at every compose. A key given its value first skips the initial
+        watcher, and the binding's call of the watcher then finds the class already right."""
         compact = self.compact or key.has_class("-command-palette")  # that one is not bound
         key.set_reactive(FooterKey.compact, compact)
         key.set_class(compact, "-compact", update=False)
