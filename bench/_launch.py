@@ -15,7 +15,14 @@ import time
 
 from textual.app import App
 
-HEAVY = ("whoosh", "yaml", "rapidfuzz", "charset_normalizer", "briefreader.core.index")
+HEAVY = (
+    "whoosh",
+    "yaml",
+    "rapidfuzz",
+    "charset_normalizer",
+    "briefreader.core.index",
+    "briefreader.core.normalize",
+)
 mode = sys.argv[1]
 marks: dict[str, object] = {}
 

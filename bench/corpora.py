@@ -180,7 +180,7 @@ def passages_file(size: int) -> Path:
     from briefreader.core.corpus import Corpus
     from briefreader.core.index import SearchIndex
     from briefreader.core.manifest import INDEX_FORMAT, IndexReport
-    from briefreader.core.normalize import NORMALIZER_VERSION
+    from briefreader.core.models import NORMALIZER_VERSION
     from briefreader.core.workspace import Workspace
 
     path = CACHE / f"passages-{size}x-v{VERSION}-f{INDEX_FORMAT}-n{NORMALIZER_VERSION}.pickle"

@@ -82,8 +82,9 @@ def test_the_command_line_loads_no_command_module_before_the_reader_opens():
 
 def test_importing_the_reader_loads_no_index_fuzzy_matcher_file_lock_yaml_or_other_screen():
     """Whoosh loads in the indexing worker, rapidfuzz at the first inexact anchor, filelock
-    at the first save, PyYAML at the first file read, the other screens when first opened:
-    none of them with the reader's modules, which load before its first frame."""
+    at the first save, PyYAML at the first file read, the normaliser at the first text not
+    kept, the other screens when first opened: none of them with the reader's modules, which
+    load before its first frame."""
     result = subprocess.run(
         [sys.executable, "-c", LOADED_BEFORE_THE_READER.replace("cli", "tui.app")],
         capture_output=True,
@@ -96,6 +97,7 @@ def test_importing_the_reader_loads_no_index_fuzzy_matcher_file_lock_yaml_or_oth
     loaded = {name.split(".")[0] for name in modules}
     assert "textual" in loaded
     assert not {"whoosh", "rapidfuzz", "filelock", "yaml"} & loaded
+    assert "briefreader.core.normalize" not in modules
     assert "briefreader.tui.widgets.library" in modules
     assert not {name for name in modules if name.startswith("briefreader.tui.screens.")}
 
@@ -132,3 +134,37 @@ def test_the_reader_tells_a_current_index_without_loading_whoosh(indexed_workspa
     document = next(indexed_workspace.corpus_dir.glob("*.txt"))
     os.utime(document, ns=(0, document.stat().st_mtime_ns + 1))
     assert ask() == [False, False]
+
+
+OPEN_A_DOCUMENT = """
+import json, sys
+from pathlib import Path
+from briefreader.core.corpus import Corpus
+from briefreader.core.workspace import Workspace
+corpus = Corpus(Workspace(Path(sys.argv[1])))
+document = corpus.load(corpus.documents[0])
+print(json.dumps([len(document.text.passages), "briefreader.core.normalize" in sys.modules]))
+"""
+
+
+def test_a_document_whose_text_is_kept_opens_without_loading_the_normaliser(
+    indexed_workspace, tmp_path
+):
+    """The index build keeps every normalised text: opening one then costs no import of
+    the normaliser (10 ms of regular expressions), which a text not kept still loads."""
+
+    def open_first(root: Path) -> list:
+        result = subprocess.run(
+            [sys.executable, "-c", OPEN_A_DOCUMENT, str(root)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=REPO,
+        )
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    kept_passages, loaded = open_first(indexed_workspace.root)
+    assert kept_passages > 0 and not loaded
+    shutil.copytree(indexed_workspace.corpus_dir, tmp_path / "corpus")
+    assert open_first(tmp_path) == [kept_passages, True]

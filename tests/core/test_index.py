@@ -21,8 +21,7 @@ from briefreader.core.annotations import AnnotationStore, make_annotation
 from briefreader.core.corpus import Corpus
 from briefreader.core.errors import DocumentError, IndexUnavailable, QueryError, SearchCancelled
 from briefreader.core.index import SearchIndex
-from briefreader.core.models import Hit
-from briefreader.core.normalize import NORMALIZER_VERSION
+from briefreader.core.models import NORMALIZER_VERSION, Hit
 from briefreader.core.workspace import Workspace
 from tests.conftest import AIR_FEB, AIR_JAN, APRI, BAKU, BUNDLED_CORPUS, DOC_IDS, TATIKYAN
 from tests.core.conftest import SMALL

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from briefreader.core import corpus as corpus_module
+from briefreader.core import normalize as normalize_module
 from briefreader.core.corpus import Corpus
 from briefreader.core.index import SearchIndex
 from tests.conftest import BAKU, TATIKYAN
@@ -19,7 +19,7 @@ def cached_files(workspace) -> list:
 def test_a_document_is_normalised_once_across_sessions(workspace, monkeypatch):
     first = Corpus(workspace).load(BAKU)
     assert len(cached_files(workspace)) == 1
-    monkeypatch.setattr(corpus_module, "normalize", lambda raw: pytest.fail("normalised again"))
+    monkeypatch.setattr(normalize_module, "normalize", lambda raw: pytest.fail("normalised again"))
     again = Corpus(workspace).load(BAKU)  # a new session
     assert again.text == first.text
     assert again.encoding == first.encoding and again.info == first.info
@@ -76,7 +76,7 @@ def test_after_an_index_build_no_document_is_normalised_when_opened(workspace, m
     index = SearchIndex(Corpus(workspace))
     index.update()
     index.close()
-    monkeypatch.setattr(corpus_module, "normalize", lambda raw: pytest.fail("normalised again"))
+    monkeypatch.setattr(normalize_module, "normalize", lambda raw: pytest.fail("normalised again"))
     documents = Corpus(workspace).documents
     assert len(documents) == 5
     for info in documents:

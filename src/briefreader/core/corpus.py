@@ -14,7 +14,6 @@ from pathlib import Path
 from briefreader.core.catalog import CATALOG_NAME, Catalog, load_catalog
 from briefreader.core.errors import DocumentError, Problem, WorkspaceError
 from briefreader.core.models import BlockKind, DocumentInfo, NormalizedText
-from briefreader.core.normalize import normalize
 from briefreader.core.textcache import TextCache
 from briefreader.core.workspace import Workspace
 
@@ -191,6 +190,9 @@ class Corpus:
                 return cached
         kept = self._texts.get(digest)
         if kept is None:
+            # only for a text not kept: off the start of a reader on an indexed corpus
+            from briefreader.core.normalize import normalize
+
             raw, encoding = decode(data, info.path)
             text = normalize(raw)
             self._texts.put(digest, text, encoding)

@@ -17,8 +17,7 @@ from briefreader.core.annotations import AnnotationStore
 from briefreader.core.atomic import write_atomic
 from briefreader.core.corpus import Corpus
 from briefreader.core.errors import Problem
-from briefreader.core.models import DocumentInfo
-from briefreader.core.normalize import NORMALIZER_VERSION
+from briefreader.core.models import NORMALIZER_VERSION, DocumentInfo
 
 # Bump when the schema, what goes into a field or how it is stored changes: every index is
 # then rebuilt (4: separate segment files, not one compound file).

@@ -8,6 +8,11 @@ from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 
+# The version of what `normalize()` makes of a text: bump it whenever a change alters its
+# output, so that kept texts and indexes are made again. Kept here, not with `normalize()`,
+# so that they are checked without loading it (10 ms of regular expressions at each start).
+NORMALIZER_VERSION = 3
+
 
 class BlockKind(StrEnum):
     HEADING = "heading"

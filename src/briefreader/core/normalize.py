@@ -11,7 +11,7 @@ Two layouts are told apart by their line lengths:
 Both drop page furniture (running heads, issue lines, page numbers, mastheads, tables of
 contents, web boilerplate) and repair letter-spaced words. The result is deterministic: the
 same raw text always gives the same blocks and offsets, which annotations rely on. Bump
-NORMALIZER_VERSION whenever a change alters the output, so indexes are rebuilt.
+`models.NORMALIZER_VERSION` whenever a change alters the output, so indexes are rebuilt.
 """
 
 from __future__ import annotations
@@ -27,8 +27,6 @@ from itertools import accumulate, chain, compress
 
 from briefreader.core.models import Block, BlockKind, NormalizedText
 from briefreader.core.sentences import sentence_spans
-
-NORMALIZER_VERSION = 3
 
 # Paragraphs longer than this (scraped pages that lost their breaks) are split at sentences.
 LONG_PARAGRAPH = 2500

@@ -13,8 +13,7 @@ from pathlib import Path
 
 from briefreader.core.atomic import write_atomic
 from briefreader.core.errors import WorkspaceError
-from briefreader.core.models import Block, BlockKind, NormalizedText
-from briefreader.core.normalize import NORMALIZER_VERSION
+from briefreader.core.models import NORMALIZER_VERSION, Block, BlockKind, NormalizedText
 from briefreader.core.workspace import Workspace
 
 
