@@ -26,16 +26,17 @@ print(json.dumps({
 """
 
 
-def test_importing_the_whole_core_loads_no_ui():
+def run_python(code: str, *args: str):
+    """What `code`, run in a fresh interpreter with `args`, prints as JSON."""
     result = subprocess.run(
-        [sys.executable, "-c", IMPORT_THE_CORE],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO,
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120, cwd=REPO
     )
     assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
+    return json.loads(result.stdout)
+
+
+def test_importing_the_whole_core_loads_no_ui():
+    report = run_python(IMPORT_THE_CORE)
     for module in ("corpus", "normalize", "index", "workspace", "catalog", "models", "errors"):
         assert f"briefreader.core.{module}" in report["modules"]
     assert report["loaded"] == []
@@ -65,15 +66,7 @@ print(json.dumps(sorted(sys.modules)))
 
 def test_the_command_line_loads_no_command_module_before_the_reader_opens():
     """`briefreader` opens the reader: it must not pay for every command's imports first."""
-    result = subprocess.run(
-        [sys.executable, "-c", LOADED_BEFORE_THE_READER],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO,
-    )
-    assert result.returncode == 0, result.stderr
-    loaded = set(json.loads(result.stdout))
+    loaded = set(run_python(LOADED_BEFORE_THE_READER))
     assert "briefreader.cli.common" in loaded
     heavy = {"whoosh", "yaml", "rapidfuzz", "briefreader.core.annotations"}
     commands = {f"briefreader.cli.{m}" for m in ("reading", "annotating", "reports", "team")}
@@ -85,15 +78,7 @@ def test_importing_the_reader_loads_no_index_fuzzy_matcher_file_lock_yaml_or_oth
     at the first save, PyYAML at the first file read, the normaliser at the first text not
     kept, the other screens when first opened: none of them with the reader's modules, which
     load before its first frame."""
-    result = subprocess.run(
-        [sys.executable, "-c", LOADED_BEFORE_THE_READER.replace("cli", "tui.app")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO,
-    )
-    assert result.returncode == 0, result.stderr
-    modules = set(json.loads(result.stdout))
+    modules = set(run_python(LOADED_BEFORE_THE_READER.replace("cli", "tui.app")))
     loaded = {name.split(".")[0] for name in modules}
     assert "textual" in loaded
     assert not {"whoosh", "rapidfuzz", "filelock", "yaml"} & loaded
@@ -118,22 +103,11 @@ print(json.dumps([current, "whoosh" in sys.modules]))
 def test_the_reader_tells_a_current_index_without_loading_whoosh(indexed_workspace):
     """So the reader's search is ready before Whoosh has loaded; a changed document is
     still told apart."""
-
-    def ask() -> list[bool]:
-        result = subprocess.run(
-            [sys.executable, "-c", IS_THE_INDEX_CURRENT, str(indexed_workspace.root)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=REPO,
-        )
-        assert result.returncode == 0, result.stderr
-        return json.loads(result.stdout)
-
-    assert ask() == [True, False]
+    root = str(indexed_workspace.root)
+    assert run_python(IS_THE_INDEX_CURRENT, root) == [True, False]
     document = next(indexed_workspace.corpus_dir.glob("*.txt"))
     os.utime(document, ns=(0, document.stat().st_mtime_ns + 1))
-    assert ask() == [False, False]
+    assert run_python(IS_THE_INDEX_CURRENT, root) == [False, False]
 
 
 OPEN_A_DOCUMENT = """
@@ -152,19 +126,7 @@ def test_a_document_whose_text_is_kept_opens_without_loading_the_normaliser(
 ):
     """The index build keeps every normalised text: opening one then costs no import of
     the normaliser (10 ms of regular expressions), which a text not kept still loads."""
-
-    def open_first(root: Path) -> list:
-        result = subprocess.run(
-            [sys.executable, "-c", OPEN_A_DOCUMENT, str(root)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=REPO,
-        )
-        assert result.returncode == 0, result.stderr
-        return json.loads(result.stdout)
-
-    kept_passages, loaded = open_first(indexed_workspace.root)
+    kept_passages, loaded = run_python(OPEN_A_DOCUMENT, str(indexed_workspace.root))
     assert kept_passages > 0 and not loaded
-    shutil.copytree(indexed_workspace.corpus_dir, tmp_path / "corpus")
-    assert open_first(tmp_path) == [kept_passages, True]
+    shutil.copytree(indexed_workspace.corpus_dir, tmp_path / "corpus")  # no text kept
+    assert run_python(OPEN_A_DOCUMENT, str(tmp_path)) == [kept_passages, True]
