@@ -11,7 +11,7 @@ from textual.app import App
 from textual.widgets import Tree
 from textual.widgets._footer import FooterKey
 
-from briefreader.core.corpus import Corpus
+from briefreader.core.corpus import Corpus, Document
 from briefreader.core.opening import FirstRead, read_opening
 from briefreader.tui.app import BriefreaderApp
 from briefreader.tui.screens.help import HelpScreen
@@ -558,6 +558,26 @@ def test_a_remembered_position_is_on_screen_at_start(tui):
 
     for _ in range(3):
         tui.run(scenario)
+
+
+def test_no_document_is_written_out_whole_to_describe_a_worker(tui, monkeypatch):
+    """Textual describes a worker by the reprs of its arguments unless told otherwise: that
+    of the Baku Dialogues issue is 0.5 MB, made on the UI thread as the reader starts."""
+    tui.workspace.prepare_state()
+    (tui.workspace.state_dir / "reader.json").write_text(
+        json.dumps({"last_document": BAKU}), encoding="utf-8"
+    )
+    written = []
+    monkeypatch.setattr(Document, "__repr__", lambda self: written.append(self) or "Document")
+
+    async def scenario(app, pilot):
+        assert app.view.document.id == BAKU
+        await tui.settle(pilot)
+        await open_at(tui, app, pilot, AIR_JAN)
+        assert written == []
+        assert repr(app.view.document) == "Document" and written  # the probe counts
+
+    tui.run(scenario)
 
 
 def test_library_cursor_starts_on_the_open_document(tui):
