@@ -64,16 +64,29 @@ def test_the_first_frame_shows_the_library_and_the_document_read_before_it(tui, 
         display(app, screen, renderable)
 
     monkeypatch.setattr(App, "_display", shown)
+    run_read_first(tui, lambda app, pilot: asyncio.sleep(0), size=(100, 30))
+    assert first_frame == [(True, AIR_JAN)]
+
+
+def run_read_first(tui, scenario, *, size: tuple[int, int]) -> None:
+    """Run the reader with its first read done before the screen mounts, as when Textual
+    takes longer to load than the workspace to read."""
     first_read = FirstRead(tui.workspace)
-    first_read.opening.result(timeout=30)  # as when Textual takes longer to load
+    first_read.opening.result(timeout=30)
     app = BriefreaderApp(tui.workspace, first_read=first_read)
 
     async def main() -> None:
-        async with app.run_test(size=(100, 30)) as pilot:
+        async with app.run_test(size=size) as pilot:
             await tui.started(pilot)
+            await scenario(app, pilot)
 
     asyncio.run(main())
-    assert first_frame == [(True, AIR_JAN)]
+
+
+def remember(tui, state: dict) -> None:
+    """The reader's state as a session before this one left it."""
+    tui.workspace.prepare_state()
+    (tui.workspace.state_dir / "reader.json").write_text(json.dumps(state), encoding="utf-8")
 
 
 class HeldFirstRead(FirstRead):
@@ -546,10 +559,7 @@ def test_reading_position_is_remembered_across_runs(tui):
 
 
 def test_a_remembered_position_is_on_screen_at_start(tui):
-    tui.workspace.prepare_state()
-    (tui.workspace.state_dir / "reader.json").write_text(
-        json.dumps({"last_document": BAKU, "positions": {BAKU: 17}}), encoding="utf-8"
-    )
+    remember(tui, {"last_document": BAKU, "positions": {BAKU: 17}})
 
     async def scenario(app, pilot):
         assert app.view.document.id == BAKU
@@ -563,10 +573,7 @@ def test_a_remembered_position_is_on_screen_at_start(tui):
 def test_no_document_is_written_out_whole_to_describe_a_worker(tui, monkeypatch):
     """Textual describes a worker by the reprs of its arguments unless told otherwise: that
     of the Baku Dialogues issue is 0.5 MB, made on the UI thread as the reader starts."""
-    tui.workspace.prepare_state()
-    (tui.workspace.state_dir / "reader.json").write_text(
-        json.dumps({"last_document": BAKU}), encoding="utf-8"
-    )
+    remember(tui, {"last_document": BAKU})
     written = []
     monkeypatch.setattr(Document, "__repr__", lambda self: written.append(self) or "Document")
 
@@ -578,6 +585,28 @@ def test_no_document_is_written_out_whole_to_describe_a_worker(tui, monkeypatch)
         assert repr(app.view.document) == "Document" and written  # the probe counts
 
     tui.run(scenario)
+
+
+def test_a_document_shown_before_the_view_has_a_size_is_not_laid_out_narrow(tui, monkeypatch):
+    """The reader shows its first document before the first layout: laid out for a width
+    of 10 then, the Baku Dialogues issue made 29,105 lines (0.1 s) that a resize threw
+    away for 3,850."""
+    remember(tui, {"last_document": BAKU})
+    laid_out = []
+    layout = DocumentView._layout
+
+    def counting(view):
+        layout(view)
+        laid_out.append(len(view._lines))
+
+    monkeypatch.setattr(DocumentView, "_layout", counting)
+
+    async def scenario(app, pilot):
+        assert app.view.document.id == BAKU
+        assert app.view.region.width < 100  # narrower than the guess: laid out again
+        assert len(laid_out) == 2 and max(laid_out) == laid_out[-1] == len(app.view._lines)
+
+    run_read_first(tui, scenario, size=(120, 40))
 
 
 def test_library_cursor_starts_on_the_open_document(tui):

@@ -246,11 +246,17 @@ class DocumentView(ScrollView, can_focus=True):
         return [m for m in self.marks if m.start < end and m.end > start]
 
     def _text_width(self) -> int:
-        return max(10, min(MEASURE, self.scrollable_content_region.width - GUTTER - 1))
+        # a view shown before its first layout has no width yet: guess the widest it could
+        # be, not the narrowest (ten times the lines: 0.1 s for the Baku Dialogues issue),
+        # and lay out again on resize only if the guess was wrong
+        width = self.scrollable_content_region.width or self.app.size.width
+        return max(10, min(MEASURE, width - GUTTER - 1))
 
     def _layout(self) -> None:
         width = self._text_width()
         if self.document is None or width == self._laid_out_width:
+            # the geometry a later layout judges what was in view by
+            self._laid_out_height = self.scrollable_content_region.height
             return
         # keep the same text in view: the current passage if it showed (judged by the old
         # geometry), else the top line
