@@ -125,7 +125,7 @@ def test_a_document_whose_text_is_kept_opens_without_loading_the_normaliser(
     indexed_workspace, tmp_path
 ):
     """The index build keeps every normalised text: opening one then costs no import of
-    the normaliser (10 ms of regular expressions), which a text not kept still loads."""
+    the normaliser (6-10 ms of imports), which a text not kept still loads."""
     kept_passages, loaded = run_python(OPEN_A_DOCUMENT, str(indexed_workspace.root))
     assert kept_passages > 0 and not loaded
     shutil.copytree(indexed_workspace.corpus_dir, tmp_path / "corpus")  # no text kept
