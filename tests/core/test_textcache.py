@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from briefreader.core import corpus as corpus_module
 from briefreader.core import normalize as normalize_module
 from briefreader.core.corpus import Corpus
 from briefreader.core.index import SearchIndex
@@ -16,10 +17,20 @@ def cached_files(workspace) -> list:
     return sorted((workspace.state_dir / "texts").glob("*.json"))
 
 
+def forbid_normalising(monkeypatch) -> None:
+    """Fail the test at any call of `normalize`, however the corpus imports it."""
+
+    def fail(raw):
+        pytest.fail("normalised again")
+
+    monkeypatch.setattr(normalize_module, "normalize", fail)
+    monkeypatch.setattr(corpus_module, "normalize", fail, raising=False)
+
+
 def test_a_document_is_normalised_once_across_sessions(workspace, monkeypatch):
     first = Corpus(workspace).load(BAKU)
     assert len(cached_files(workspace)) == 1
-    monkeypatch.setattr(normalize_module, "normalize", lambda raw: pytest.fail("normalised again"))
+    forbid_normalising(monkeypatch)
     again = Corpus(workspace).load(BAKU)  # a new session
     assert again.text == first.text
     assert again.encoding == first.encoding and again.info == first.info
@@ -76,7 +87,7 @@ def test_after_an_index_build_no_document_is_normalised_when_opened(workspace, m
     index = SearchIndex(Corpus(workspace))
     index.update()
     index.close()
-    monkeypatch.setattr(normalize_module, "normalize", lambda raw: pytest.fail("normalised again"))
+    forbid_normalising(monkeypatch)
     documents = Corpus(workspace).documents
     assert len(documents) == 5
     for info in documents:

@@ -15,7 +15,7 @@ from briefreader.core.corpus import Corpus, Document
 from briefreader.core.opening import FirstRead, read_opening
 from briefreader.tui.app import BriefreaderApp
 from briefreader.tui.screens.help import HelpScreen
-from briefreader.tui.widgets.document_view import DocumentView
+from briefreader.tui.widgets.document_view import MEASURE, DocumentView
 from briefreader.tui.widgets.library import Library
 from tests.tui.conftest import WAIT_CAP
 
@@ -587,24 +587,43 @@ def test_no_document_is_written_out_whole_to_describe_a_worker(tui, monkeypatch)
     tui.run(scenario)
 
 
-def test_a_document_shown_before_the_view_has_a_size_is_not_laid_out_narrow(tui, monkeypatch):
-    """The reader shows its first document before the first layout: laid out for a width
-    of 10 then, the Baku Dialogues issue made 29,105 lines (0.1 s) that a resize threw
-    away for 3,850."""
-    remember(tui, {"last_document": BAKU})
-    laid_out = []
+def test_the_first_document_is_drawn_laid_out_for_the_view_s_width(tui, monkeypatch):
+    """The reader shows its first document before the screen's first layout, when the view
+    has no width yet. It was laid out for a width of 10 then (29,105 lines for the Baku
+    Dialogues issue, 0.1 s) and drawn so in the first frames; now it is laid out for the
+    widest measure, then for the view's width as the first frame is drawn, with the
+    passage the reader left in view."""
+    remember(tui, {"last_document": BAKU, "positions": {BAKU: 30}})
+    layouts = []  # (width, lines) of each layout made
     layout = DocumentView._layout
 
-    def counting(view):
+    def recording(view):
+        width = view._laid_out_width
         layout(view)
-        laid_out.append(len(view._lines))
+        if view._laid_out_width != width:
+            layouts.append((view._laid_out_width, len(view._lines)))
 
-    monkeypatch.setattr(DocumentView, "_layout", counting)
+    first_frame = []
+    display = App._display
+
+    def shown(app, screen, renderable) -> None:
+        view = app.view
+        if renderable is not None and view.document is not None and not first_frame:
+            shown = view._is_visible(view.current)
+            first_frame.append((view._laid_out_width, view.show_horizontal_scrollbar, shown))
+        display(app, screen, renderable)
+
+    monkeypatch.setattr(DocumentView, "_layout", recording)
+    monkeypatch.setattr(App, "_display", shown)
 
     async def scenario(app, pilot):
         assert app.view.document.id == BAKU
-        assert app.view.region.width < 100  # narrower than the guess: laid out again
-        assert len(laid_out) == 2 and max(laid_out) == laid_out[-1] == len(app.view._lines)
+        width = app.view._text_width()
+        assert width < MEASURE  # the widest measure was too wide here: laid out twice
+        assert [w for w, _ in layouts] == [MEASURE, width]
+        assert layouts[0][1] <= layouts[1][1]  # the wider, the fewer lines
+        assert first_frame == [(width, False, True)]  # ¶30 in view, not a frame later
+        tui.assert_current_passage_visible(app)
 
     run_read_first(tui, scenario, size=(120, 40))
 

@@ -19,10 +19,10 @@ SIZE = (100, 30)
 async def ready(tui, pilot) -> None:
     """Started, with the first document laid out and scrolled the same way every run.
 
-    Two start-up races in DocumentView would make the snapshots flaky (see the report):
-    the first layout wraps at 58 or 57 columns depending on whether the vertical scrollbar
-    is there yet, and the re-layout on the first resize sometimes scrolls the section
-    heading off the top. A resize back and forth and a reveal of the passage settle both."""
+    The view's scroll position at start depends on when its first layouts land (the first
+    document is shown before the view has a size, laid out again as the first frame is
+    drawn, and revealed after it), which made the snapshots flaky. A resize back and forth
+    and a reveal of the passage settle it."""
     await tui.started(pilot)
     width, height = pilot.app.size
     await pilot.resize_terminal(width - 1, height)

@@ -247,21 +247,23 @@ class DocumentView(ScrollView, can_focus=True):
 
     def _text_width(self) -> int:
         # a view shown before its first layout has no width yet: guess the widest it could
-        # be, not the narrowest (ten times the lines: 0.1 s for the Baku Dialogues issue),
-        # and lay out again on resize only if the guess was wrong
+        # be, not the narrowest (ten times the lines: 0.1 s for the Baku Dialogues issue);
+        # the first frame lays it out again if the guess was wrong
         width = self.scrollable_content_region.width or self.app.size.width
         return max(10, min(MEASURE, width - GUTTER - 1))
 
     def _layout(self) -> None:
         width = self._text_width()
         if self.document is None or width == self._laid_out_width:
-            # the geometry a later layout judges what was in view by
-            self._laid_out_height = self.scrollable_content_region.height
+            if not self._laid_out_height:  # laid out before it had a size: now it has
+                self._laid_out_height = self.scrollable_content_region.height
             return
         # keep the same text in view: the current passage if it showed (judged by the old
-        # geometry), else the top line
+        # geometry), else the top line. A layout made before the view had a size showed
+        # nothing: what `show` asked for is revealed instead, before this frame is drawn.
         anchor = 0
-        if self._lines:
+        shown = bool(self._laid_out_height)
+        if self._lines and shown:
             visible = self.passages and self._is_visible(self.current, self._laid_out_height)
             anchor = self.passage.start if visible else self._lines[self._top_line()].start
         self._laid_out_height = self.scrollable_content_region.height
@@ -282,6 +284,8 @@ class DocumentView(ScrollView, can_focus=True):
             self.call_after_refresh(
                 self.scroll_to, y=line, animate=False, immediate=True, force=True
             )
+        elif not shown and self._laid_out_height:
+            self._reveal(top=True)
 
     def on_resize(self) -> None:
         self._layout()
@@ -300,6 +304,9 @@ class DocumentView(ScrollView, can_focus=True):
     # -- drawing -------------------------------------------------------------------------
 
     def render_lines(self, crop: Region) -> list[Strip]:
+        # a frame can come before the resize event for a new width (the very first frame,
+        # the library shown or hidden): lay the text out for the width it is drawn at
+        self._layout()
         # what every line of a frame shares, worked out once for the frame: `rich_style`
         # alone walks the styles of every ancestor, and took a third of drawing a line
         self._frame = self._frame_styles()
