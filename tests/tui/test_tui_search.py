@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -317,6 +318,40 @@ def test_results_that_arrive_after_escape_closed_the_search_are_dropped(tui):
         screen._show_error(generation, "too late")
         assert app.is_running
         assert app.state.queries[-1] == "Lachin"
+
+    tui.run(scenario)
+
+
+def test_results_that_arrive_while_the_search_screen_is_removed_are_dropped(tui):
+    """Textual removes a closed screen's widgets before the screen itself: results handed
+    over in between found no list to fill, and the failed search ended the reader."""
+
+    async def scenario(app, pilot):
+        screen = await open_search(tui, app, pilot, "Lachin")
+        await tui.wait_for(pilot, lambda: screen.query_one("#hits", OptionList).option_count)
+        generation, results = screen._generation, app.search_index.search("Lachin")
+        app.pop_screen()
+        for _ in range(50):  # at every step of the removal
+            screen._show(generation, results)
+            screen._show_error(generation, "too late")
+            await asyncio.sleep(0)
+        assert app.is_running and not isinstance(app.screen, SearchScreen)
+
+    tui.run(scenario)
+
+
+def test_a_search_that_fails_unexpectedly_is_reported_and_the_reader_goes_on(tui):
+    async def scenario(app, pilot):
+        def broken(query, limit, cancelled):
+            raise RuntimeError("a bug")
+
+        notified, notify = [], app.notify
+        app.notify = lambda message, **kwargs: notified.append(message) or notify(message, **kwargs)
+        app._search = broken
+        screen = await open_search(tui, app, pilot, "Lachin")
+        await tui.wait_for(pilot, lambda: notified)
+        assert notified == ["The search failed: a bug"]
+        assert app.is_running and app.screen is screen
 
     tui.run(scenario)
 

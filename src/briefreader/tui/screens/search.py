@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from briefreader.core.errors import BriefreaderError, SearchCancelled
 from briefreader.core.models import Hit, SearchResults
@@ -138,7 +138,7 @@ class SearchScreen(Screen[Chosen | None]):
             return
         self._run(query, self._generation, self._limit)
 
-    @work(thread=True, exclusive=True, group="search")
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _run(self, query: str, generation: int, limit: int) -> None:
         worker = get_current_worker()  # cancelled by the next search of this screen
         try:
@@ -152,10 +152,16 @@ class SearchScreen(Screen[Chosen | None]):
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show, generation, results)
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A search that fails unexpectedly is reported, and the reader goes on."""
+        if event.state == WorkerState.ERROR:
+            self.notify(f"The search failed: {event.worker.error}", severity="error", timeout=15)
+
     def _current(self, generation: int) -> bool:
-        """Whether results are for the newest query of a screen still open (a search can end
-        after escape has closed its screen)."""
-        return generation == self._generation and self.is_attached
+        """Whether results are for the newest query of a screen still open. A search can end
+        after escape has closed its screen, or while the screen is being removed, its
+        widgets first: it has then left the stack of screens, but is still attached."""
+        return generation == self._generation and self in self.app.screen_stack
 
     def _show_error(self, generation: int, message: str) -> None:
         if self._current(generation):
