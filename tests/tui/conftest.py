@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import shutil
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -165,6 +166,11 @@ class Tui:
 
     def app(self, workspace: Workspace | None = None) -> BriefreaderApp:
         return BriefreaderApp(workspace or self.workspace)
+
+    def remember(self, state: dict) -> None:
+        """The reader's state as a session before this one left it."""
+        self.workspace.prepare_state()
+        (self.workspace.state_dir / "reader.json").write_text(json.dumps(state), encoding="utf-8")
 
     def run(
         self,

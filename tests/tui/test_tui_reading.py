@@ -83,12 +83,6 @@ def run_read_first(tui, scenario, *, size: tuple[int, int]) -> None:
     asyncio.run(main())
 
 
-def remember(tui, state: dict) -> None:
-    """The reader's state as a session before this one left it."""
-    tui.workspace.prepare_state()
-    (tui.workspace.state_dir / "reader.json").write_text(json.dumps(state), encoding="utf-8")
-
-
 class HeldFirstRead(FirstRead):
     """A first read that is done only once `release` is set (a workspace slow to read), or
     then fails as a bug would."""
@@ -559,7 +553,7 @@ def test_reading_position_is_remembered_across_runs(tui):
 
 
 def test_a_remembered_position_is_on_screen_at_start(tui):
-    remember(tui, {"last_document": BAKU, "positions": {BAKU: 17}})
+    tui.remember({"last_document": BAKU, "positions": {BAKU: 17}})
 
     async def scenario(app, pilot):
         assert app.view.document.id == BAKU
@@ -573,7 +567,7 @@ def test_a_remembered_position_is_on_screen_at_start(tui):
 def test_no_document_is_written_out_whole_to_describe_a_worker(tui, monkeypatch):
     """Textual describes a worker by the reprs of its arguments unless told otherwise: that
     of the Baku Dialogues issue is 0.5 MB, made on the UI thread as the reader starts."""
-    remember(tui, {"last_document": BAKU})
+    tui.remember({"last_document": BAKU})
     written = []
     monkeypatch.setattr(Document, "__repr__", lambda self: written.append(self) or "Document")
 
@@ -593,7 +587,7 @@ def test_the_first_document_is_drawn_laid_out_for_the_view_s_width(tui, monkeypa
     Dialogues issue, 0.1 s) and drawn so in the first frames; now it is laid out for the
     widest measure, then for the view's width as the first frame is drawn, with the
     passage the reader left in view."""
-    remember(tui, {"last_document": BAKU, "positions": {BAKU: 30}})
+    tui.remember({"last_document": BAKU, "positions": {BAKU: 30}})
     layouts = []  # (width, lines) of each layout made
     layout = DocumentView._layout
 
@@ -609,8 +603,8 @@ def test_the_first_document_is_drawn_laid_out_for_the_view_s_width(tui, monkeypa
     def shown(app, screen, renderable) -> None:
         view = app.view
         if renderable is not None and view.document is not None and not first_frame:
-            shown = view._is_visible(view.current)
-            first_frame.append((view._laid_out_width, view.show_horizontal_scrollbar, shown))
+            in_view = view._is_visible(view.current)
+            first_frame.append((view._laid_out_width, view.show_horizontal_scrollbar, in_view))
         display(app, screen, renderable)
 
     monkeypatch.setattr(DocumentView, "_layout", recording)

@@ -267,10 +267,7 @@ def test_typing_reader_keys_in_the_search_box_types_them(tui):
 
 
 def test_up_and_down_in_the_search_box_recall_recent_queries(tui):
-    tui.workspace.prepare_state()
-    (tui.workspace.state_dir / "reader.json").write_text(
-        json.dumps({"queries": ["Lachin", "Zangezur corridor"]}), encoding="utf-8"
-    )
+    tui.remember({"queries": ["Lachin", "Zangezur corridor"]})
 
     async def scenario(app, pilot):
         screen = await open_search(tui, app, pilot)
