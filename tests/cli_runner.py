@@ -6,7 +6,7 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from briefreader.cli import cli
+from briefreader.cli.group import cli
 
 
 def run(*args: str | Path) -> Result:

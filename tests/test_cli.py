@@ -13,7 +13,7 @@ import click
 import pytest
 
 from briefreader import __version__
-from briefreader.cli import cli
+from briefreader.cli.group import cli
 from briefreader.core import index as index_module
 from briefreader.core.corpus import Corpus
 from tests.cli_runner import assert_user_error, run
@@ -407,6 +407,73 @@ def test_errors_in_a_real_process_are_one_line_without_traceback(built_workspace
 
 
 # --- opening the reader --------------------------------------------------------------------
+
+# `briefreader ARGS` in a fresh interpreter, the reader replaced by a fake that prints what it
+# was given and whether click, the parser of every other command line, was loaded
+OPEN_A_FAKE_READER = """
+import json, os, sys
+from briefreader.core.errors import WorkspaceError
+from briefreader.tui import app
+def fake_run(workspace, annotator=None, **kwargs):
+    print(json.dumps([str(workspace.root), annotator, "click" in sys.modules]))
+    if os.environ.get("FAKE_READER_FAILS"):
+        raise WorkspaceError("the corpus went away; put it back", workspace.root)
+app.run = fake_run
+sys.argv = ["briefreader", *sys.argv[1:]]
+from briefreader.cli import main
+main()
+"""
+
+
+def open_a_fake_reader(*args, cwd=None, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", OPEN_A_FAKE_READER, *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=environment(**env),
+        cwd=cwd,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "annotator", "parsed"),
+    [
+        ([], None, False),  # the workspace of the current folder
+        (["{ws}"], None, False),
+        (["{ws}", "--annotator", "ana"], "ana", True),
+        (["open", "{ws}"], None, True),
+        (["-w", "{ws}"], None, True),
+    ],
+)
+def test_only_a_command_line_with_more_than_a_workspace_loads_the_parser(
+    workspace, args, annotator, parsed
+):
+    args = [arg.format(ws=workspace.root) for arg in args]
+    result = open_a_fake_reader(*args, cwd=workspace.root)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [str(workspace.root), annotator, parsed]
+
+
+def test_a_workspace_from_the_environment_is_checked_by_the_parser(workspace, tmp_path):
+    result = open_a_fake_reader(cwd=tmp_path, BRIEFREADER_WORKSPACE=str(workspace.root))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [str(workspace.root), None, True]
+
+
+@pytest.mark.parametrize("fails", ["before", "after"])
+def test_the_reader_s_errors_are_one_line_on_the_quick_path_too(workspace, tmp_path, fails):
+    """A workspace that is no workspace, or an error of the reader once it has started."""
+    if fails == "before":
+        at, result = tmp_path / "nowhere", open_a_fake_reader(tmp_path / "nowhere")
+    else:
+        at, result = workspace.root, open_a_fake_reader(workspace.root, FAKE_READER_FAILS="1")
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("briefreader: error: ")
+    assert str(at) in lines[0]
+    assert (fails == "after") == ("went away" in lines[0])
 
 
 @pytest.fixture

@@ -1,21 +1,19 @@
 """The `briefreader` command: a thin layer that parses options, calls the core, prints.
 
 Each family of commands lives in its own module, imported only when one of its commands runs
-(or for --help): opening the reader, the default, loads none of them.
+(or for --help). `briefreader [WORKSPACE]`, which opens the reader, loads none of them, and
+not click either (15-50 ms before the first frame): only a command line with anything more
+goes through the parser of `briefreader.cli.group`.
 """
 
 from __future__ import annotations
 
 import gc
-import importlib
+import os
 import sys
-from pathlib import Path
 
-import click
-
-from briefreader import __version__
-from briefreader.cli.common import Failure, annotator_option, resolve_workspace, workspace_option
 from briefreader.core.errors import BriefreaderError
+from briefreader.core.workspace import Workspace, resolve
 
 # command name -> "module:function" under briefreader.cli
 COMMANDS = {
@@ -37,59 +35,39 @@ COMMANDS = {
 }
 
 
-class BriefreaderGroup(click.Group):
-    """`briefreader [WORKSPACE]` opens the reader; every other first word is a command."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*self.commands, *COMMANDS})
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name in COMMANDS:
-            module, function = COMMANDS[name].split(":")
-            return getattr(importlib.import_module(f"briefreader.cli.{module}"), function)
-        return super().get_command(ctx, name)
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        first = args[0] if args else None
-        if first not in {*self.commands, *COMMANDS, "--help", "-h", "--version"}:
-            args = ["open", *args]
-        return super().parse_args(ctx, args)
-
-    def invoke(self, ctx: click.Context):
+def main() -> None:
+    args = sys.argv[1:]
+    if _opens_the_reader_only(args):
         try:
-            return super().invoke(ctx)
-        except BriefreaderError as exc:
-            raise Failure(str(exc)) from None
+            workspace = resolve(args[0] if args else None)
+        except BriefreaderError:
+            pass  # the parser says what is wrong, as for any command line
+        else:
+            try:
+                open_reader(workspace, None)
+            except BriefreaderError as exc:
+                from briefreader.cli.common import Failure
+
+                Failure(str(exc)).show()
+                sys.exit(1)
+            return
+    from briefreader.cli.group import cli
+
+    cli(prog_name="briefreader")
 
 
-@click.group(
-    cls=BriefreaderGroup,
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-    epilog="Run `briefreader COMMAND --help` for the options and an example of each command.",
-)
-@click.version_option(__version__, prog_name="briefreader")
-def cli() -> None:
-    """Read, search and annotate a corpus of political briefs.
-
-    With no command, opens the reader on a workspace: the folder given, else the current
-    folder if it has a corpus/, else the bundled sample corpus.
-
-    \b
-    Examples:
-      briefreader                        open the reader
-      briefreader ~/briefs               open the workspace ~/briefs
-      briefreader search '"Zangezur corridor" side:armenia'
-      briefreader read tatikyan
-    """
+def _opens_the_reader_only(args: list[str]) -> bool:
+    """`briefreader` or `briefreader WORKSPACE`: no option, no command, no workspace set in
+    the environment (the parser checks that one)."""
+    return (
+        len(args) <= 1
+        and not any(arg.startswith("-") or arg in COMMANDS or arg == "open" for arg in args)
+        and "BRIEFREADER_WORKSPACE" not in os.environ
+    )
 
 
-@cli.command("open", hidden=True)
-@click.argument("workspace", required=False, type=click.Path(path_type=Path))
-@workspace_option
-@annotator_option
-def open_reader(workspace: Path | None, workspace_path: Path | None, annotator: str | None) -> None:
-    """Open the reader (the default command)."""
-    ws = resolve_workspace(workspace_path, workspace)
+def open_reader(ws: Workspace, annotator: str | None) -> None:
+    """The reader on `ws`, its first read started before Textual loads."""
     # Until the first frame is on screen:
     # - the cyclic garbage collector is paused: importing Textual and building the first
     #   frame make tens of thousands of objects that live as long as the reader, and it
@@ -115,7 +93,3 @@ def open_reader(workspace: Path | None, workspace_path: Path | None, annotator: 
         run(ws, annotator, on_first_frame=first_frame, first_read=first_read)
     finally:
         first_frame()  # again, if the reader failed before its first frame
-
-
-def main() -> None:
-    cli(prog_name="briefreader")
