@@ -45,27 +45,6 @@ class CounterScreen(Screen[Opened]):
         Binding("l", "link", "Link"),
     ]
 
-    DEFAULT_CSS = """
-    #counter-box {
-        height: 1fr;
-        padding: 1 2 0 2;
-    }
-    #counter-title {
-        text-style: bold;
-        height: auto;
-    }
-    #counter-status {
-        height: auto;
-        padding: 0 1;
-        color: $text-muted;
-    }
-    #counters {
-        height: 1fr;
-        border: none;
-        padding: 0;
-    }
-    """
-
     def __init__(self, title: str, find: Callable[[], Counterparts]) -> None:
         super().__init__()
         self._title = title
@@ -150,20 +129,6 @@ class Pane:
 class PaneView(VerticalScroll, can_focus=True):
     """A passage with its heading; the shared key terms highlighted."""
 
-    DEFAULT_CSS = """
-    PaneView {
-        width: 1fr;
-        padding: 0 1;
-        border: round $foreground 20%;
-    }
-    PaneView:focus {
-        border: round $accent;
-    }
-    .pane-title, .pane-tags {
-        margin-bottom: 1;
-    }
-    """
-
     def __init__(self, pane: Pane, **kwargs) -> None:
         super().__init__(**kwargs)
         self.pane = pane
@@ -206,12 +171,6 @@ class SideBySideScreen(Screen[None]):
         *(Binding(str(n), f"codebook_tag({n})", f"Tag {n}", show=False) for n in range(1, 10)),
         Binding("tab", "app.focus_next", "Other passage"),
     ]
-
-    DEFAULT_CSS = """
-    #split {
-        height: 1fr;
-    }
-    """
 
     def __init__(self, left: Pane, right: Pane, query: str) -> None:
         super().__init__()
@@ -265,29 +224,6 @@ class TopicScreen(Screen[None]):
     """A query, and what each side's documents say about it, in columns."""
 
     BINDINGS = [Binding("escape", "close", "Back")]
-
-    DEFAULT_CSS = """
-    #topic-box {
-        height: 1fr;
-        padding: 1 2 0 2;
-    }
-    #topic-status {
-        height: auto;
-        padding: 0 1;
-        color: $text-muted;
-    }
-    #topic-status.-error {
-        color: $error;
-        text-style: bold;
-    }
-    #topic-sides {
-        height: 1fr;
-    }
-    .topic-side {
-        width: 1fr;
-        padding: 0 1;
-    }
-    """
 
     def __init__(self, find: Callable[[str], Topic], query: str = "") -> None:
         super().__init__()
@@ -348,27 +284,6 @@ class RelationScreen(ModalScreen[str | None]):
     """Which relation a link states: contradicts, supports, same event."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
-
-    DEFAULT_CSS = """
-    RelationScreen {
-        align: center middle;
-    }
-    #relation-box {
-        width: 72;
-        max-width: 95%;
-        height: auto;
-        padding: 1 2;
-        background: $surface;
-        border: round $accent;
-    }
-    #relation-title {
-        margin-bottom: 1;
-    }
-    #relations {
-        height: auto;
-        border: none;
-    }
-    """
 
     def __init__(self, question: str) -> None:
         super().__init__()

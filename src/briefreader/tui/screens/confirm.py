@@ -14,27 +14,6 @@ class ConfirmScreen(ModalScreen[bool]):
 
     BINDINGS = [Binding("escape", "no", "No")]
 
-    DEFAULT_CSS = """
-    ConfirmScreen {
-        align: center middle;
-    }
-    #confirm-box {
-        width: 64;
-        max-width: 95%;
-        height: auto;
-        padding: 1 2;
-        background: $surface;
-        border: thick $error;
-    }
-    #confirm-buttons {
-        height: auto;
-        margin-top: 1;
-    }
-    #confirm-buttons Button {
-        margin-right: 2;
-    }
-    """
-
     def __init__(self, question: str, yes: str, no: str) -> None:
         super().__init__()
         self._question, self._yes, self._no = question, yes, no

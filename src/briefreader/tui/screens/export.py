@@ -34,39 +34,6 @@ class ExportRequest:
 class ExportScreen(ModalScreen[ExportRequest | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    DEFAULT_CSS = """
-    ExportScreen {
-        align: center middle;
-    }
-    #export-box {
-        width: 90;
-        max-width: 98%;
-        height: auto;
-        max-height: 95%;
-        padding: 1 2;
-        background: $surface;
-        border: round $accent;
-    }
-    #export-title {
-        text-style: bold;
-        margin-bottom: 1;
-    }
-    #export-box Label {
-        margin-top: 1;
-        color: $text-muted;
-    }
-    #export-box Checkbox {
-        margin-top: 1;
-    }
-    #export-buttons {
-        height: auto;
-        margin-top: 1;
-    }
-    #export-buttons Button {
-        margin-right: 2;
-    }
-    """
-
     def __init__(self, folder: Path, document_title: str | None) -> None:
         super().__init__()
         self._folder = folder

@@ -97,24 +97,6 @@ def _table(title: str, rows: tuple[tuple[str, str], ...]) -> Table:
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close help")]
 
-    DEFAULT_CSS = """
-    HelpScreen {
-        align: center middle;
-    }
-    #help-box {
-        width: 90;
-        max-width: 95%;
-        height: auto;
-        max-height: 90%;
-        padding: 1 2;
-        background: $surface;
-        border: round $accent;
-    }
-    #help-box > Static {
-        margin-bottom: 1;
-    }
-    """
-
     def __init__(self, tags: list[tuple[str, Style, str]] | None = None) -> None:
         super().__init__()
         self._tags = tags or []  # (name, style, description) for the legend

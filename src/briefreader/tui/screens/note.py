@@ -17,30 +17,6 @@ class NoteScreen(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel", priority=True),
     ]
 
-    DEFAULT_CSS = """
-    NoteScreen {
-        align: center middle;
-    }
-    #note-box {
-        width: 80;
-        max-width: 95%;
-        height: 16;
-        padding: 0 1;
-        background: $surface;
-        border: round $accent;
-    }
-    #note-title {
-        text-style: bold;
-        height: auto;
-    }
-    #note {
-        height: 1fr;
-    }
-    #note-help {
-        color: $text-muted;
-    }
-    """
-
     def __init__(self, title: str, note: str) -> None:
         super().__init__()
         self._title = title

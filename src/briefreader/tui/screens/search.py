@@ -75,27 +75,6 @@ class HistoryInput(Input):
 class SearchScreen(Screen[Chosen | None]):
     BINDINGS = [Binding("escape", "close", "Back to reading")]
 
-    DEFAULT_CSS = """
-    #search-box {
-        height: 1fr;
-        padding: 1 2 0 2;
-    }
-    #search-status {
-        height: auto;
-        padding: 0 1;
-        color: $text-muted;
-    }
-    #search-status.-error {
-        color: $error;
-        text-style: bold;
-    }
-    #hits {
-        height: 1fr;
-        border: none;
-        padding: 0;
-    }
-    """
-
     def __init__(
         self,
         state: SearchState,

@@ -19,29 +19,6 @@ from briefreader.rendering import stats_table
 class StatsScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q", "dismiss", "Close")]
 
-    DEFAULT_CSS = """
-    StatsScreen {
-        align: center middle;
-    }
-    #stats-box {
-        width: 95%;
-        max-width: 170;
-        height: auto;
-        max-height: 95%;
-        padding: 1 2;
-        background: $surface;
-        border: round $accent;
-    }
-    #stats-title {
-        text-style: bold;
-        margin-bottom: 1;
-    }
-    #stats-box VerticalScroll {
-        height: auto;
-        max-height: 30;
-    }
-    """
-
     def __init__(self, summarize: Callable[[str], Summary]) -> None:
         super().__init__()
         self._summarize = summarize  # runs in a worker: it reads every annotation file
