@@ -13,6 +13,7 @@ import click
 import pytest
 
 from briefreader import __version__
+from briefreader.cli import main
 from briefreader.cli.group import cli
 from briefreader.core import index as index_module
 from briefreader.core.corpus import Corpus
@@ -416,8 +417,10 @@ from briefreader.core.errors import WorkspaceError
 from briefreader.tui import app
 def fake_run(workspace, annotator=None, **kwargs):
     print(json.dumps([str(workspace.root), annotator, "click" in sys.modules]))
-    if os.environ.get("FAKE_READER_FAILS"):
+    if os.environ.get("FAKE_READER_RAISES") == "error":
         raise WorkspaceError("the corpus went away; put it back", workspace.root)
+    if os.environ.get("FAKE_READER_RAISES") == "interrupt":  # ctrl+c before Textual has it
+        raise KeyboardInterrupt
 app.run = fake_run
 sys.argv = ["briefreader", *sys.argv[1:]]
 from briefreader.cli import main
@@ -461,13 +464,28 @@ def test_a_workspace_from_the_environment_is_checked_by_the_parser(workspace, tm
     assert json.loads(result.stdout) == [str(workspace.root), None, True]
 
 
+def test_shell_completion_goes_to_the_parser(workspace):
+    result = open_a_fake_reader(cwd=workspace.root, _BRIEFREADER_COMPLETE="bash_source")
+    assert result.returncode == 0, result.stderr
+    assert "_BRIEFREADER_COMPLETE=bash_complete" in result.stdout  # the script, no reader
+    assert str(workspace.root) not in result.stdout
+
+
+@pytest.mark.parametrize("args", [["{ws}"], ["{ws}", "--annotator", "ana"]])
+def test_ctrl_c_before_the_reader_is_up_aborts_without_a_traceback(workspace, args):
+    args = [arg.format(ws=workspace.root) for arg in args]
+    result = open_a_fake_reader(*args, FAKE_READER_RAISES="interrupt")
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == "\nAborted!\n"
+
+
 @pytest.mark.parametrize("fails", ["before", "after"])
 def test_the_reader_s_errors_are_one_line_on_the_quick_path_too(workspace, tmp_path, fails):
     """A workspace that is no workspace, or an error of the reader once it has started."""
     if fails == "before":
         at, result = tmp_path / "nowhere", open_a_fake_reader(tmp_path / "nowhere")
     else:
-        at, result = workspace.root, open_a_fake_reader(workspace.root, FAKE_READER_FAILS="1")
+        at, result = workspace.root, open_a_fake_reader(workspace.root, FAKE_READER_RAISES="error")
     assert result.returncode == 1, (result.stdout, result.stderr)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -504,12 +522,23 @@ def reader_started(monkeypatch):
     (gc.enable if was else gc.disable)()
 
 
+def open_in_process(workspace, quick: bool, monkeypatch) -> None:
+    """`briefreader WORKSPACE` as `main()` takes it, or through the parser."""
+    if quick:
+        monkeypatch.delenv("BRIEFREADER_WORKSPACE", raising=False)
+        monkeypatch.setattr(sys, "argv", ["briefreader", str(workspace.root)])
+        main()
+    else:
+        result = run(workspace.root)
+        assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("quick", [True, False], ids=["quick path", "parser"])
 def test_the_collector_is_paused_and_turns_quicker_while_the_reader_starts(
-    workspace, reader_started
+    workspace, reader_started, quick, monkeypatch
 ):
     interval = sys.getswitchinterval()
-    result = run(workspace.root)
-    assert result.exit_code == 0, result.output
+    open_in_process(workspace, quick, monkeypatch)
     assert reader_started == {
         "starting": False,
         "turns while starting": 0.001,

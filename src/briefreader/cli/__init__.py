@@ -36,34 +36,38 @@ COMMANDS = {
 
 
 def main() -> None:
-    args = sys.argv[1:]
-    if _opens_the_reader_only(args):
-        try:
-            workspace = resolve(args[0] if args else None)
-        except BriefreaderError:
-            pass  # the parser says what is wrong, as for any command line
-        else:
-            try:
-                open_reader(workspace, None)
-            except BriefreaderError as exc:
-                from briefreader.cli.common import Failure
+    try:
+        if (workspace := _workspace_alone(sys.argv[1:])) is not None:
+            return open_reader(workspace, None)
+    except BriefreaderError as exc:  # told as the parser tells it
+        from briefreader.cli.common import Failure
 
-                Failure(str(exc)).show()
-                sys.exit(1)
-            return
+        Failure(str(exc)).show()
+        sys.exit(1)
+    except KeyboardInterrupt:
+        print("\nAborted!", file=sys.stderr)  # as the parser says it
+        sys.exit(1)
     from briefreader.cli.group import cli
 
     cli(prog_name="briefreader")
 
 
-def _opens_the_reader_only(args: list[str]) -> bool:
-    """`briefreader` or `briefreader WORKSPACE`: no option, no command, no workspace set in
-    the environment (the parser checks that one)."""
-    return (
-        len(args) <= 1
-        and not any(arg.startswith("-") or arg in COMMANDS or arg == "open" for arg in args)
-        and "BRIEFREADER_WORKSPACE" not in os.environ
-    )
+# what the parser reads from the environment: the workspace, and the shell's completion
+PARSER_VARIABLES = {"BRIEFREADER_WORKSPACE", "_BRIEFREADER_COMPLETE"}
+
+
+def _workspace_alone(args: list[str]) -> Workspace | None:
+    """The workspace of `briefreader` or `briefreader WORKSPACE`, opened without the parser;
+    None for any other command line, one the environment adds to, or a workspace that is
+    none (the parser then says why)."""
+    if len(args) > 1 or PARSER_VARIABLES & os.environ.keys():
+        return None
+    if any(arg.startswith("-") or arg in COMMANDS or arg == "open" for arg in args):
+        return None
+    try:
+        return resolve(args[0] if args else None)
+    except BriefreaderError:
+        return None
 
 
 def open_reader(ws: Workspace, annotator: str | None) -> None:
