@@ -4,6 +4,11 @@ to open, and the thread that reads them while Textual loads."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+
+import pytest
 
 from briefreader.core.annotations import AnnotationStore
 from briefreader.core.corpus import Corpus
@@ -86,3 +91,50 @@ def test_a_failure_of_the_first_read_reaches_whoever_waits_for_it(workspace, mon
     monkeypatch.setattr("briefreader.core.opening.read_opening", broken)
     first = FirstRead(workspace)
     assert isinstance(first.opening.exception(timeout=30), RuntimeError)
+
+
+# a reader's first read, in a fresh interpreter as at its start: one thread, no index yet
+FIRST_READ = """
+import json, sys
+from pathlib import Path
+from briefreader.core.opening import FirstRead
+from briefreader.core.workspace import Workspace
+opening = FirstRead(Workspace(Path(sys.argv[1]))).opening.result(timeout=60)
+print(json.dumps({
+    "documents": len(opening.documents),
+    "document": opening.document.id if opening.document else None,
+    "problems": [str(p) for p in opening.problems],
+    "loaded": [m for m in ("yaml", "briefreader.core.normalize") if m in sys.modules],
+}))
+"""
+
+
+def first_read_at_start(workspace: Workspace) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-c", FIRST_READ, str(workspace.root)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # nothing reached the terminal, from the copy either
+    return json.loads(result.stdout)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="without fork the thread reads it all")
+def test_a_first_start_parses_and_normalises_in_a_copy_of_the_process(workspace):
+    """What a first start reads beyond a later one (the catalog, parsed by PyYAML, and the
+    document to open, normalised) is done by a copy of the process, on the other core, and
+    kept: the reader's own process loads neither."""
+    report = first_read_at_start(workspace)
+    assert report == {"documents": 5, "document": AIR_JAN, "problems": [], "loaded": []}
+    assert (workspace.state_dir / "catalog.json").is_file()
+    assert len(list((workspace.state_dir / "texts").glob("*.json"))) == 1
+
+
+def test_a_malformed_catalog_on_a_first_start_is_still_reported(workspace):
+    (workspace.corpus_dir / "catalog.yaml").write_text("- [not closed\n", encoding="utf-8")
+    report = first_read_at_start(workspace)
+    assert report["documents"] == 5 and report["document"] == AIR_JAN
+    assert len(report["problems"]) == 1 and "catalog.yaml:" in report["problems"][0]
+    assert "yaml" in report["loaded"]  # nothing kept for a bad catalog: parsed here again

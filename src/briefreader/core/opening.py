@@ -9,6 +9,7 @@ fills a few frames later.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -61,17 +62,41 @@ def read_document(corpus: Corpus, store: AnnotationStore, doc_id: str) -> Docume
 
 class FirstRead:
     """`read_opening` of a workspace, started at once in a thread of its own, on the
-    corpus, annotation store and reader state that the reader goes on with."""
+    corpus, annotation store and reader state that the reader goes on with (on a first
+    start, once a copy of the process has done the same read; see `_read_in_child`)."""
 
     def __init__(self, workspace: Workspace) -> None:
         self.corpus = Corpus(workspace)
         self.store = AnnotationStore(workspace)
         self.state = ReaderState.load(workspace)
         self.opening: Future[Opening] = Future()
+        self._child = None if workspace.index_dir.exists() else self._read_in_child()
         threading.Thread(target=self._read, name="first-read", daemon=True).start()
+
+    def _read_in_child(self) -> int | None:
+        """The pid of a copy of this process (where it can fork) that does the same read
+        first, on the other core, and keeps what it parsed and normalised on disk for the
+        read here: on a first start (no index yet) that is PyYAML's import and the
+        normaliser's, 40-60 ms that would otherwise compete for the GIL with Textual's.
+        Forked before any thread of this process exists, as forking is only safe then."""
+        if not hasattr(os, "fork") or threading.active_count() > 1:
+            return None
+        try:
+            pid = os.fork()
+        except OSError:
+            return None
+        if pid == 0:  # the child: nothing it does may reach the terminal or run at exit
+            try:
+                read_opening(self.corpus, self.store, self.state)
+            finally:
+                os._exit(0)
+        return pid
 
     def _read(self) -> None:
         try:
+            if self._child is not None:
+                with contextlib.suppress(ChildProcessError):  # reaped elsewhere: it has ended
+                    os.waitpid(self._child, 0)
             self.opening.set_result(read_opening(self.corpus, self.store, self.state))
         except BaseException as exc:  # handed to whoever waits for the opening
             self.opening.set_exception(exc)
