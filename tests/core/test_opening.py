@@ -93,25 +93,33 @@ def test_a_failure_of_the_first_read_reaches_whoever_waits_for_it(workspace, mon
     assert isinstance(first.opening.exception(timeout=30), RuntimeError)
 
 
-# a reader's first read, in a fresh interpreter as at its start: one thread, no index yet
+# a reader's first read, in a fresh interpreter as the reader's command makes it (with fork
+# unless told "no fork"; on one core if told "one core")
 FIRST_READ = """
-import json, sys
+import json, os, sys
 from pathlib import Path
 from briefreader.core.opening import FirstRead
 from briefreader.core.workspace import Workspace
-opening = FirstRead(Workspace(Path(sys.argv[1]))).opening.result(timeout=60)
+if "one core" in sys.argv:
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+forks, fork = [], os.fork
+os.fork = lambda: forks.append(1) or fork()
+first = FirstRead(Workspace(Path(sys.argv[1])), fork="no fork" not in sys.argv)
+opening = first.opening.result(timeout=60)
 print(json.dumps({
     "documents": len(opening.documents),
     "document": opening.document.id if opening.document else None,
     "problems": [str(p) for p in opening.problems],
     "loaded": [m for m in ("yaml", "briefreader.core.normalize") if m in sys.modules],
+    "forked": bool(forks),
 }))
 """
+FORKS = hasattr(os, "sched_getaffinity") and len(os.sched_getaffinity(0)) > 1  # Linux
 
 
-def first_read_at_start(workspace: Workspace) -> dict:
+def first_read_at_start(workspace: Workspace, *args: str) -> dict:
     result = subprocess.run(
-        [sys.executable, "-c", FIRST_READ, str(workspace.root)],
+        [sys.executable, "-c", FIRST_READ, str(workspace.root), *args],
         capture_output=True,
         text=True,
         timeout=120,
@@ -121,15 +129,29 @@ def first_read_at_start(workspace: Workspace) -> dict:
     return json.loads(result.stdout)
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="without fork the thread reads it all")
+READ_IT_ALL = {"documents": 5, "document": AIR_JAN, "problems": []}
+
+
+@pytest.mark.skipif(not FORKS, reason="needs fork and two cores")
 def test_a_first_start_parses_and_normalises_in_a_copy_of_the_process(workspace):
     """What a first start reads beyond a later one (the catalog, parsed by PyYAML, and the
-    document to open, normalised) is done by a copy of the process, on the other core, and
+    document to open, normalised) is done by a copy of the process, on another core, and
     kept: the reader's own process loads neither."""
-    report = first_read_at_start(workspace)
-    assert report == {"documents": 5, "document": AIR_JAN, "problems": [], "loaded": []}
+    assert first_read_at_start(workspace) == READ_IT_ALL | {"loaded": [], "forked": True}
     assert (workspace.state_dir / "catalog.json").is_file()
     assert len(list((workspace.state_dir / "texts").glob("*.json"))) == 1
+
+
+@pytest.mark.skipif(not FORKS, reason="needs fork and two cores")
+@pytest.mark.parametrize("case", ["no fork", "one core", "nowhere to keep"])
+def test_no_copy_is_made_where_it_cannot_gain_anything(workspace, case):
+    """Not asked to (a library's or a test's first read), one core, or nowhere to keep
+    what a copy would read: the process reads it all, as a later start would."""
+    if case == "nowhere to keep":
+        workspace.state_dir.write_text("not a folder")
+    report = first_read_at_start(workspace, case)
+    everything = ["yaml", "briefreader.core.normalize"]
+    assert report == READ_IT_ALL | {"loaded": everything, "forked": False}
 
 
 def test_a_malformed_catalog_on_a_first_start_is_still_reported(workspace):

@@ -91,7 +91,8 @@ def open_reader(ws: Workspace, annotator: str | None) -> None:
     try:
         from briefreader.core.opening import FirstRead
 
-        first_read = FirstRead(ws)  # read while Textual loads, to show in the first frame
+        # read while Textual loads, to show in the first frame
+        first_read = FirstRead(ws, fork=True)
         from briefreader.tui.app import run  # Textual loads only when the reader is wanted
 
         run(ws, annotator, on_first_frame=first_frame, first_read=first_read)

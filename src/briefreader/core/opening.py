@@ -62,41 +62,59 @@ def read_document(corpus: Corpus, store: AnnotationStore, doc_id: str) -> Docume
 
 class FirstRead:
     """`read_opening` of a workspace, started at once in a thread of its own, on the
-    corpus, annotation store and reader state that the reader goes on with (on a first
-    start, once a copy of the process has done the same read; see `_read_in_child`)."""
+    corpus, annotation store and reader state that the reader goes on with.
 
-    def __init__(self, workspace: Workspace) -> None:
+    With `fork`, for a process that has just started (the reader's command), a first start
+    on a workspace (no index yet) has a copy of the process parse the catalog and normalise
+    the document to open, on another core, and keep both for the read here: PyYAML's import
+    and the normaliser's (40-60 ms) would otherwise compete for the GIL with Textual's, and
+    the first frame would wait for both.
+    """
+
+    def __init__(self, workspace: Workspace, *, fork: bool = False) -> None:
         self.corpus = Corpus(workspace)
         self.store = AnnotationStore(workspace)
         self.state = ReaderState.load(workspace)
         self.opening: Future[Opening] = Future()
-        self._child = None if workspace.index_dir.exists() else self._read_in_child()
-        threading.Thread(target=self._read, name="first-read", daemon=True).start()
+        child = self._keep_in_child() if fork and _worth_a_copy(workspace) else None
+        threading.Thread(target=self._start, args=(child,), name="first-read", daemon=True).start()
 
-    def _read_in_child(self) -> int | None:
-        """The pid of a copy of this process (where it can fork) that does the same read
-        first, on the other core, and keeps what it parsed and normalised on disk for the
-        read here: on a first start (no index yet) that is PyYAML's import and the
-        normaliser's, 40-60 ms that would otherwise compete for the GIL with Textual's.
-        Forked before any thread of this process exists, as forking is only safe then."""
-        if not hasattr(os, "fork") or threading.active_count() > 1:
-            return None
+    def _keep_in_child(self) -> int | None:
+        """The pid of a copy of this process that lists the documents and loads the one to
+        open, which keeps the catalog's parse and the document's normalised text on disk;
+        None if there can be none."""
         try:
             pid = os.fork()
         except OSError:
             return None
-        if pid == 0:  # the child: nothing it does may reach the terminal or run at exit
-            try:
-                read_opening(self.corpus, self.store, self.state)
-            finally:
-                os._exit(0)
-        return pid
+        if pid:
+            return pid
+        try:  # the copy: nothing it does may reach the terminal or run at exit
+            documents = self.corpus.documents
+            if documents:
+                self.corpus.load(to_open(documents, self.state))
+        finally:
+            os._exit(0)
+
+    def _start(self, child: int | None) -> None:
+        if child is not None:
+            with contextlib.suppress(ChildProcessError):  # reaped elsewhere: it has ended
+                os.waitpid(child, 0)
+        self._read()
 
     def _read(self) -> None:
         try:
-            if self._child is not None:
-                with contextlib.suppress(ChildProcessError):  # reaped elsewhere: it has ended
-                    os.waitpid(self._child, 0)
             self.opening.set_result(read_opening(self.corpus, self.store, self.state))
         except BaseException as exc:  # handed to whoever waits for the opening
             self.opening.set_exception(exc)
+
+
+def _worth_a_copy(workspace: Workspace) -> bool:
+    """Whether a copy of this process could read ahead for a first start: fork is safe only
+    while a process has one thread, the copy needs a core of its own to gain anything, and
+    somewhere to keep what it reads."""
+    if not hasattr(os, "fork") or threading.active_count() > 1 or workspace.index_dir.exists():
+        return False
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    keep_in = workspace.state_dir if workspace.state_dir.exists() else workspace.root
+    return (cores or 1) > 1 and keep_in.is_dir() and os.access(keep_in, os.W_OK)
