@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Input, ProgressBar, Static
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from briefreader.core.corpus import Corpus, Document
 from briefreader.core.errors import BriefreaderError, ExportError, WorkspaceError
@@ -30,6 +30,7 @@ from briefreader.tui.annotating import (
     RETRY_INTERVAL,
     AnnotationActions,
 )
+from briefreader.tui.failures import report_failure
 from briefreader.tui.widgets.annotation_list import AnnotationList
 from briefreader.tui.widgets.document_view import DocumentView
 from briefreader.tui.widgets.footer import Footer
@@ -844,10 +845,7 @@ class BriefreaderApp(AnnotationActions, App[None]):
         self.push_screen(ConfirmScreen(question, "Quit and lose them", "Keep working"), answer)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Workers here do not end the app when they fail: say what failed instead."""
-        if event.state == WorkerState.ERROR:
-            what = event.worker.name or "a background task"
-            self.notify(f"{what} failed: {event.worker.error}", severity="error", timeout=15)
+        report_failure(self, event)
 
     def on_unmount(self) -> None:
         self._cancel.set()

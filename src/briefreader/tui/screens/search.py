@@ -14,11 +14,12 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from briefreader.core.errors import BriefreaderError, SearchCancelled
 from briefreader.core.models import Hit, SearchResults
 from briefreader.rendering import hit_block
+from briefreader.tui.failures import report_failure
 from briefreader.tui.widgets.footer import Footer
 
 # Seconds before a search starts: keys already queued (key repeat, a burst) merge into one
@@ -138,7 +139,7 @@ class SearchScreen(Screen[Chosen | None]):
             return
         self._run(query, self._generation, self._limit)
 
-    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False, name="The search")
     def _run(self, query: str, generation: int, limit: int) -> None:
         worker = get_current_worker()  # cancelled by the next search of this screen
         try:
@@ -153,9 +154,7 @@ class SearchScreen(Screen[Chosen | None]):
             self.app.call_from_thread(self._show, generation, results)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A search that fails unexpectedly is reported, and the reader goes on."""
-        if event.state == WorkerState.ERROR:
-            self.notify(f"The search failed: {event.worker.error}", severity="error", timeout=15)
+        report_failure(self, event)  # a search that fails unexpectedly: the reader goes on
 
     def _current(self, generation: int) -> bool:
         """Whether results are for the newest query of a screen still open. A search can end
