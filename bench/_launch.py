@@ -23,7 +23,8 @@ HEAVY = (
     "briefreader.core.index",
     "briefreader.core.normalize",
 )
-mode = sys.argv[1]
+# imported again as `__mp_main__` by a spawned process (an index build of 4 MB or more)
+mode = sys.argv[1] if __name__ == "__main__" else "bare"
 marks: dict[str, object] = {}
 
 
@@ -76,18 +77,19 @@ def run(self, *args, **kwargs):
 
 App.run, App._display = run, display
 
-if mode == "bare":
-    from textual.widgets import Footer, Header, Static
+if __name__ == "__main__":
+    if mode == "bare":
+        from textual.widgets import Footer, Header, Static
 
-    class Bare(App):
-        def compose(self):
-            yield Header()
-            yield Static("Hello")
-            yield Footer()
+        class Bare(App):
+            def compose(self):
+                yield Header()
+                yield Static("Hello")
+                yield Footer()
 
-    Bare().run()
-else:
-    from briefreader.cli import main
+        Bare().run()
+    else:
+        from briefreader.cli import main
 
-    sys.argv = ["briefreader", sys.argv[2]]
-    main()
+        sys.argv = ["briefreader", sys.argv[2]]
+        main()

@@ -38,7 +38,8 @@ from briefreader.core.errors import (
 )
 from briefreader.core.manifest import IndexReport, Manifest, meta_hash
 from briefreader.core.models import DocumentInfo, Hit, SearchResults, Snippet
-from briefreader.core.passages import number, passage_fields, prepared
+from briefreader.core.passages import note_key, passage_fields
+from briefreader.core.preparing import prepared
 from briefreader.core.textcache import TextCache
 
 LOCK_TIMEOUT = 10.0  # seconds to wait for another process that is writing the index
@@ -224,11 +225,9 @@ class SearchIndex:
                 writer.update_document(**fields)
                 report.passages += 1
             sizes = {info.id: len(data) for info, data in todo}
-            for info, made in prepared(self.corpus, self.manifest, todo):
-                if cancel is not None and cancel.is_set():
-                    writer.cancel()
-                    report.cancelled = True
-                    return report
+            infos = [info for info, _ in todo]
+            cancel = cancel or threading.Event()
+            for info, made in prepared(self.corpus, self.manifest, infos, total, cancel):
                 if progress:
                     progress(done, total, info.id)
                 done += sizes[info.id]
@@ -243,16 +242,19 @@ class SearchIndex:
                 for fields in made.passages:
                     writer.add_document(**fields)
                 report.passages += len(made.passages)
-                stat = info.path.stat()
                 docs[info.id] = {
                     "sha256": made.sha256,
-                    "size": stat.st_size,
-                    "mtime_ns": stat.st_mtime_ns,
+                    "size": made.size,
+                    "mtime_ns": made.mtime_ns,
                     "meta": meta_hash(info),
                     "annotations": made.annotations,
                     "passages": len(made.passages),
                     "notes": made.notes,
                 }
+            if cancel.is_set():
+                writer.cancel()
+                report.cancelled = True
+                return report
             if progress:
                 progress(total, total, "")
             writer.commit()
@@ -294,7 +296,7 @@ class SearchIndex:
                 continue
             passages, notes = passage_fields(document, self.store, report.problems)
             old = entry["notes"]
-            retags += [f for f in passages if notes.get(number(f)) != old.get(number(f))]
+            retags += [f for f in passages if notes.get(note_key(f)) != old.get(note_key(f))]
             docs[info.id] = entry | {
                 "size": stat.st_size,
                 "mtime_ns": stat.st_mtime_ns,
