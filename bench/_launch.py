@@ -23,8 +23,7 @@ HEAVY = (
     "briefreader.core.index",
     "briefreader.core.normalize",
 )
-# imported again as `__mp_main__` by a spawned process (an index build of 4 MB or more)
-mode = sys.argv[1] if __name__ == "__main__" else "bare"
+mode = sys.argv[1]
 marks: dict[str, object] = {}
 
 
@@ -77,19 +76,18 @@ def run(self, *args, **kwargs):
 
 App.run, App._display = run, display
 
-if __name__ == "__main__":
-    if mode == "bare":
-        from textual.widgets import Footer, Header, Static
+if mode == "bare":
+    from textual.widgets import Footer, Header, Static
 
-        class Bare(App):
-            def compose(self):
-                yield Header()
-                yield Static("Hello")
-                yield Footer()
+    class Bare(App):
+        def compose(self):
+            yield Header()
+            yield Static("Hello")
+            yield Footer()
 
-        Bare().run()
-    else:
-        from briefreader.cli import main
+    Bare().run()
+else:
+    from briefreader.cli import main
 
-        sys.argv = ["briefreader", sys.argv[2]]
-        main()
+    sys.argv = ["briefreader", sys.argv[2]]
+    main()

@@ -179,9 +179,8 @@ def passages_file(size: int) -> Path:
     pickled list per document: what raw Whoosh is fed in the floor benchmarks."""
     from briefreader.core.corpus import Corpus
     from briefreader.core.index import SearchIndex
-    from briefreader.core.manifest import INDEX_FORMAT
+    from briefreader.core.manifest import INDEX_FORMAT, IndexReport
     from briefreader.core.models import NORMALIZER_VERSION
-    from briefreader.core.passages import passage_fields
     from briefreader.core.workspace import Workspace
 
     path = CACHE / f"passages-{size}x-v{VERSION}-f{INDEX_FORMAT}-n{NORMALIZER_VERSION}.pickle"
@@ -195,7 +194,7 @@ def passages_file(size: int) -> Path:
         for info in index.corpus.documents:
             document = index.corpus.load(info)
             index.corpus._loaded.clear()  # keep memory flat at 300x
-            fields, _ = passage_fields(document, index.store, [])
+            fields = list(index._passage_fields(document.info, document, IndexReport()))
             pickle.dump((info.id, fields), f, protocol=pickle.HIGHEST_PROTOCOL)
     partial.rename(path)
     shutil.rmtree(root, ignore_errors=True)

@@ -49,7 +49,7 @@ def worker(kind: str, ws: Path, size: int) -> dict:
 
     from briefreader.core.corpus import Corpus
     from briefreader.core.index import SearchIndex, _schema
-    from briefreader.core.passages import passage_fields
+    from briefreader.core.manifest import IndexReport
     from briefreader.core.workspace import Workspace
 
     who, what = kind.split("-")
@@ -83,7 +83,7 @@ def worker(kind: str, ws: Path, size: int) -> dict:
     # raw Whoosh: the same delete-and-add on the same index, from passages made beforehand
     index = SearchIndex(Corpus(Workspace(ws)))
     document = index.corpus.load(doc_id)
-    fields, _ = passage_fields(document, index.store, [])
+    fields = list(index._passage_fields(document.info, document, IndexReport()))
     start = time.perf_counter()
     ix = windex.open_dir(str(index.directory))
     writer = ix.writer()
@@ -119,7 +119,7 @@ def _tag(who: str, ws: Path) -> dict:
     from briefreader.core.annotations import AnnotationStore, make_annotation
     from briefreader.core.corpus import Corpus
     from briefreader.core.index import SearchIndex
-    from briefreader.core.passages import passage_fields
+    from briefreader.core.manifest import IndexReport
     from briefreader.core.workspace import Workspace
 
     workspace = Workspace(ws)
@@ -136,7 +136,7 @@ def _tag(who: str, ws: Path) -> dict:
         assert not report.problems, report.problems
         return {"seconds": seconds, "passages": report.passages}
     document = index.corpus.load(corpora.BAKU)
-    passages, _ = passage_fields(document, index.store, [])
+    passages, _ = index._passages(document, IndexReport())
     fields = passages[passage.number - 1]
     start = time.perf_counter()
     ix = windex.open_dir(str(index.directory))

@@ -231,16 +231,11 @@ class Corpus:
 def read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
+    except FileNotFoundError:
+        raise DocumentError("the file is gone; was it moved or deleted?", path) from None
+    except PermissionError:
+        raise DocumentError("permission denied; make the file readable", path) from None
+    except IsADirectoryError:
+        raise DocumentError("a folder, not a document", path) from None
     except OSError as exc:
-        raise unreadable(path, exc) from None
-
-
-def unreadable(path: Path, exc: OSError) -> DocumentError:
-    """What to say of a document file that cannot be read or looked at."""
-    if isinstance(exc, FileNotFoundError):
-        return DocumentError("the file is gone; was it moved or deleted?", path)
-    if isinstance(exc, PermissionError):
-        return DocumentError("permission denied; make the file readable", path)
-    if isinstance(exc, IsADirectoryError):
-        return DocumentError("a folder, not a document", path)
-    return DocumentError(f"cannot read ({exc.strerror})", path)
+        raise DocumentError(f"cannot read ({exc.strerror})", path) from None

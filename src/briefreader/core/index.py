@@ -8,6 +8,7 @@ its table of contents is the one this code recorded in `manifest.json` after wri
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 import threading
@@ -27,8 +28,9 @@ from whoosh.query import NullQuery, Or, Phrase, Query, Term
 from whoosh.searching import Hit as WhooshHit
 
 from briefreader.core.annotations import AnnotationStore
-from briefreader.core.corpus import Corpus, read_bytes
+from briefreader.core.corpus import Corpus, Document, read_bytes
 from briefreader.core.errors import (
+    AnnotationError,
     BriefreaderError,
     DocumentError,
     IndexUnavailable,
@@ -37,14 +39,13 @@ from briefreader.core.errors import (
     SearchCancelled,
 )
 from briefreader.core.manifest import IndexReport, Manifest, meta_hash
-from briefreader.core.models import DocumentInfo, Hit, SearchResults, Snippet
-from briefreader.core.passages import note_key, passage_fields
-from briefreader.core.preparing import prepared
+from briefreader.core.models import Annotation, DocumentInfo, Hit, SearchResults, Snippet
 from briefreader.core.textcache import TextCache
 
 LOCK_TIMEOUT = 10.0  # seconds to wait for another process that is writing the index
 SNIPPET_CHARS = 240
 KEY_TERMS = 12  # words of a passage that find its counter-passages
+SECTION_SEPARATOR = " › "
 
 FIELDS = (
     "title",
@@ -60,9 +61,9 @@ FIELDS = (
 )
 ALIASES = {"publisher": ["author", "source"], "tag": ["tags"], "doc": ["document"]}
 
-Progress = Callable[[int, int, str], None]  # (done, total, what is being indexed)
+Progress = Callable[[int, int, str], None]
 Cancelled = Callable[[], bool]  # asked as a search runs: has its result stopped mattering?
-T = TypeVar("T")
+T = TypeVar("T")  # (done, total, what is being indexed)
 
 
 def _schema() -> Schema:
@@ -100,6 +101,18 @@ class _Cancellable(WrappingCollector):
             if self.cancelled():
                 raise SearchCancelled
             yield docnum
+
+
+def _number(fields: dict) -> str:
+    return str(fields["passage"])  # as a key of JSON
+
+
+def _date_terms(date: str) -> str:
+    terms: list[str] = []
+    for part in date.split("/"):
+        pieces = part.split("-")
+        terms += ["-".join(pieces[: i + 1]) for i in range(len(pieces))]
+    return " ".join(dict.fromkeys(terms))
 
 
 class SearchIndex:
@@ -224,37 +237,40 @@ class SearchIndex:
             for fields in retags:
                 writer.update_document(**fields)
                 report.passages += 1
-            sizes = {info.id: len(data) for info, data in todo}
-            infos = [info for info, _ in todo]
-            cancel = cancel or threading.Event()
-            for info, made in prepared(self.corpus, self.manifest, infos, total, cancel):
+            for info, data in todo:
+                if cancel is not None and cancel.is_set():
+                    writer.cancel()
+                    report.cancelled = True
+                    return report
                 if progress:
                     progress(done, total, info.id)
-                done += sizes[info.id]
                 writer.delete_by_term("doc", info.id)
-                if isinstance(made, Problem):
-                    report.problems.append(made)
+                try:
+                    document = self.corpus.load(info)
+                except DocumentError as exc:
+                    report.problems.append(Problem.from_error(exc))
                     for bucket in (report.added, report.changed):
                         if info.id in bucket:
                             bucket.remove(info.id)
                     continue
-                report.problems += made.problems
-                for fields in made.passages:
+                # stamped before they are read: a tag saved meanwhile leaves the stamp stale,
+                # so the next update indexes it
+                annotations = self.manifest.annotations_stamp(info.id)
+                passages, notes = self._passages(document, report)
+                for fields in passages:
                     writer.add_document(**fields)
-                report.passages += len(made.passages)
+                report.passages += len(passages)
+                stat = info.path.stat()
                 docs[info.id] = {
-                    "sha256": made.sha256,
-                    "size": made.size,
-                    "mtime_ns": made.mtime_ns,
+                    "sha256": document.sha256,
+                    "size": stat.st_size,
+                    "mtime_ns": stat.st_mtime_ns,
                     "meta": meta_hash(info),
-                    "annotations": made.annotations,
-                    "passages": len(made.passages),
-                    "notes": made.notes,
+                    "annotations": annotations,
+                    "passages": len(passages),
+                    "notes": notes,
                 }
-            if cancel.is_set():
-                writer.cancel()
-                report.cancelled = True
-                return report
+                done += len(data)
             if progress:
                 progress(total, total, "")
             writer.commit()
@@ -294,9 +310,9 @@ class SearchIndex:
                 report.changed.remove(info.id)
                 docs[info.id] = entry  # as indexed: the next update sees what changed
                 continue
-            passages, notes = passage_fields(document, self.store, report.problems)
+            passages, notes = self._passages(document, report)
             old = entry["notes"]
-            retags += [f for f in passages if notes.get(note_key(f)) != old.get(note_key(f))]
+            retags += [f for f in passages if notes.get(_number(f)) != old.get(_number(f))]
             docs[info.id] = entry | {
                 "size": stat.st_size,
                 "mtime_ns": stat.st_mtime_ns,
@@ -304,6 +320,54 @@ class SearchIndex:
                 "notes": notes,
             }
         return retags
+
+    def _passages(self, document: Document, report: IndexReport) -> tuple[list[dict], dict]:
+        """The fields of each passage, and what the annotations of each annotated passage
+        put into them, in short (by passage number), to tell which a change of tags touches."""
+        passages = list(self._passage_fields(document.info, document, report))
+        notes = {}
+        for fields in passages:
+            said = [fields["tag"], fields["note"], fields["annotator"]]
+            if any(said):
+                notes[_number(fields)] = hashlib.sha256(json.dumps(said).encode()).hexdigest()[:16]
+        return passages, notes
+
+    def _passage_fields(
+        self, info: DocumentInfo, document: Document, report: IndexReport
+    ) -> Iterable[dict]:
+        side = info.side.casefold()
+        notes: dict[int, list[Annotation]] = {}
+        try:
+            placed = self.store.place(info.id, document.text)
+        except AnnotationError as exc:
+            report.problems.append(Problem.from_error(exc))
+            placed = []
+        for item in placed:
+            passage = document.text.passage_at(item.anchor.start) if item.anchor.placed else None
+            if passage is not None:
+                notes.setdefault(passage.number, []).append(item.annotation)
+        dates = _date_terms(info.date)
+        source = " ".join(filter(None, [info.publisher, info.author]))
+        for passage in document.text.passages:
+            section = SECTION_SEPARATOR.join(passage.section.path) if passage.section else ""
+            yield {
+                "key": f"{info.id}#{passage.number}",
+                "doc": info.id,
+                "passage": passage.number,
+                "start": passage.start,
+                "end": passage.end,
+                "title": info.title,
+                "section": section,
+                "publisher": source,
+                "date": dates,
+                "side": side,
+                "kind": info.kind,
+                "tag": " ".join(a.tag for a in notes.get(passage.number, ())),
+                "note": "\n".join(a.note for a in notes.get(passage.number, ())),
+                "annotator": " ".join(a.annotator for a in notes.get(passage.number, ())),
+                "body": passage.text,
+                "exact": passage.text,
+            }
 
     def _write_manifest(self, docs: dict[str, dict]) -> None:
         self.manifest.write(docs)

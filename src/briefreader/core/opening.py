@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from briefreader.core.annotations import AnnotationStore
 from briefreader.core.corpus import Corpus, Document
 from briefreader.core.errors import BriefreaderError, Problem, WorkspaceError
-from briefreader.core.machine import usable_cores
 from briefreader.core.manifest import Manifest
 from briefreader.core.models import DocumentInfo
 from briefreader.core.state import ReaderState
@@ -116,5 +115,6 @@ def _worth_a_copy(workspace: Workspace) -> bool:
     somewhere to keep what it reads."""
     if not hasattr(os, "fork") or threading.active_count() > 1 or workspace.index_dir.exists():
         return False
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     keep_in = workspace.state_dir if workspace.state_dir.exists() else workspace.root
-    return usable_cores() > 1 and keep_in.is_dir() and os.access(keep_in, os.W_OK)
+    return (cores or 1) > 1 and keep_in.is_dir() and os.access(keep_in, os.W_OK)
