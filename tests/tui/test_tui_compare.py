@@ -231,3 +231,64 @@ def test_deleting_an_annotation_others_link_to_warns(tui, ws):
         assert any("1 link from other annotations led to it" in w for w in warnings)
 
     tui.run(scenario)
+
+
+def a_bug(*_args, **_kwargs):
+    raise RuntimeError("a bug")
+
+
+async def to_stats(tui, app, pilot) -> None:
+    await pilot.press("S")
+
+
+async def to_counter_passages(tui, app, pilot) -> None:
+    await at_territory(tui, app, pilot)
+    await pilot.press("c")
+
+
+async def to_topic(tui, app, pilot) -> None:
+    await pilot.press("T")
+    await tui.wait_for(pilot, lambda: isinstance(app.screen, TopicScreen))
+    app.screen.query_one(Input).value = "sovereign territory"
+    await pilot.press("enter")
+
+
+async def to_side_by_side(tui, app, pilot) -> None:
+    await at_territory(tui, app, pilot)
+    await counter_screen(tui, app, pilot)
+    app.shared_spans = a_bug
+    await pilot.press("s")
+
+
+@pytest.mark.parametrize(
+    "broken, go, work",
+    [
+        ("briefreader.core.stats.summarize", to_stats, "Counting the annotations"),
+        (
+            "briefreader.core.compare.counter_passages",
+            to_counter_passages,
+            "The search for counter-passages",
+        ),
+        ("briefreader.core.compare.topic", to_topic, "The topic search"),
+        (None, to_side_by_side, "Highlighting the shared words"),
+    ],
+    ids=["statistics", "counter-passages", "topic", "side by side"],
+)
+def test_a_screens_work_that_fails_unexpectedly_is_reported_and_the_reader_goes_on(
+    tui, ws, monkeypatch, broken, go, work
+):
+    if broken is not None:
+        monkeypatch.setattr(broken, a_bug)
+
+    async def scenario(app, pilot):
+        notified, notify = [], app.notify
+        app.notify = lambda message, **kwargs: notified.append(message) or notify(message, **kwargs)
+        await go(tui, app, pilot)
+        await tui.wait_for(pilot, lambda: notified, "a notice")
+        assert notified == [f"{work} failed: a bug"]
+        screen = app.screen
+        await pilot.press("escape")
+        await tui.wait_for(pilot, lambda: app.screen is not screen, "the screen closed")
+        assert app.is_running
+
+    tui.run(scenario)

@@ -12,3 +12,11 @@ def report_failure(node: App | Widget, event: Worker.StateChanged) -> None:
     if event.state == WorkerState.ERROR:
         what = event.worker.name or "a background task"
         node.notify(f"{what} failed: {event.worker.error}", severity="error", timeout=15)
+
+
+class ReportsFailures:
+    """A screen whose workers' unexpected failures are reported: a worker's state changes
+    go to the node that runs it and do not bubble, so the app never sees a screen's."""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_failure(self, event)

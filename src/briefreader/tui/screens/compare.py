@@ -20,6 +20,7 @@ from briefreader.core.corpus import Document
 from briefreader.core.errors import BriefreaderError
 from briefreader.core.models import RELATIONS, Passage
 from briefreader.rendering import counterpart_block, side_column
+from briefreader.tui.failures import ReportsFailures
 from briefreader.tui.widgets.footer import Footer
 
 
@@ -36,7 +37,7 @@ def key_query(terms: tuple[str, ...]) -> str:
     return " OR ".join(f'"{term}"' for term in terms if '"' not in term)
 
 
-class CounterScreen(Screen[Opened]):
+class CounterScreen(ReportsFailures, Screen[Opened]):
     """The passages of other documents on what the current passage speaks of."""
 
     BINDINGS = [
@@ -62,7 +63,7 @@ class CounterScreen(Screen[Opened]):
         self.query_one(OptionList).focus()
         self._load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False)
+    @work(thread=True, exclusive=True, exit_on_error=False, name="The search for counter-passages")
     def _load(self) -> None:
         try:
             found = self._find()
@@ -160,7 +161,7 @@ class PaneView(VerticalScroll, can_focus=True):
         self.query_one(".pane-tags", Static).update(line)
 
 
-class SideBySideScreen(Screen[None]):
+class SideBySideScreen(ReportsFailures, Screen[None]):
     """Two passages next to each other, both taggable with the reader's keys."""
 
     BINDINGS = [
@@ -187,7 +188,7 @@ class SideBySideScreen(Screen[None]):
         self.query_one("#pane-0").focus()
         self._refresh()
 
-    @work(thread=True, exclusive=True, exit_on_error=False)
+    @work(thread=True, exclusive=True, exit_on_error=False, name="Highlighting the shared words")
     def _refresh(self) -> None:
         """Highlight the shared words and show the tags on each passage (off the UI)."""
         texts = [pane.passage.text for pane in self.panes]
@@ -220,7 +221,7 @@ class SideBySideScreen(Screen[None]):
         self.dismiss(None)
 
 
-class TopicScreen(Screen[None]):
+class TopicScreen(ReportsFailures, Screen[None]):
     """A query, and what each side's documents say about it, in columns."""
 
     BINDINGS = [Binding("escape", "close", "Back")]
@@ -250,7 +251,7 @@ class TopicScreen(Screen[None]):
         if event.value.strip():
             self._load(event.value)
 
-    @work(thread=True, exclusive=True, exit_on_error=False)
+    @work(thread=True, exclusive=True, exit_on_error=False, name="The topic search")
     def _load(self, query: str) -> None:
         try:
             found = self._find(query)

@@ -14,12 +14,12 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
-from textual.worker import Worker, get_current_worker
+from textual.worker import get_current_worker
 
 from briefreader.core.errors import BriefreaderError, SearchCancelled
 from briefreader.core.models import Hit, SearchResults
 from briefreader.rendering import hit_block
-from briefreader.tui.failures import report_failure
+from briefreader.tui.failures import ReportsFailures
 from briefreader.tui.widgets.footer import Footer
 
 # Seconds before a search starts: keys already queued (key repeat, a burst) merge into one
@@ -73,7 +73,7 @@ class HistoryInput(Input):
             self.screen.focus_next()  # past the newest query: on to the results
 
 
-class SearchScreen(Screen[Chosen | None]):
+class SearchScreen(ReportsFailures, Screen[Chosen | None]):
     BINDINGS = [Binding("escape", "close", "Back to reading")]
 
     def __init__(
@@ -152,9 +152,6 @@ class SearchScreen(Screen[Chosen | None]):
             return
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show, generation, results)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        report_failure(self, event)  # a search that fails unexpectedly: the reader goes on
 
     def _current(self, generation: int) -> bool:
         """Whether results are for the newest query of a screen still open. A search can end

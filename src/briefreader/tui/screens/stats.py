@@ -14,9 +14,10 @@ from textual.widgets import Label, Select, Static
 from briefreader.core.errors import BriefreaderError
 from briefreader.core.stats import GROUPINGS, Summary
 from briefreader.rendering import stats_table
+from briefreader.tui.failures import ReportsFailures
 
 
-class StatsScreen(ModalScreen[None]):
+class StatsScreen(ReportsFailures, ModalScreen[None]):
     BINDINGS = [Binding("escape,q", "dismiss", "Close")]
 
     def __init__(self, summarize: Callable[[str], Summary]) -> None:
@@ -38,7 +39,7 @@ class StatsScreen(ModalScreen[None]):
     def on_select_changed(self, event: Select.Changed) -> None:
         self._count(str(event.value))
 
-    @work(thread=True, exclusive=True, exit_on_error=False)
+    @work(thread=True, exclusive=True, exit_on_error=False, name="Counting the annotations")
     def _count(self, by: str) -> None:
         try:
             summary = self._summarize(by)
