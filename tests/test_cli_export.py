@@ -271,12 +271,15 @@ def test_stats_prints_a_table_of_tags_per_document(coded, wide):
     assert total.split()[5] == str(len(SPECS))
 
 
-def test_stats_table_keeps_tag_names_whole_at_100_columns(coded, wide):
-    wide(100)
+@pytest.mark.parametrize("columns", [80, 100])
+def test_stats_table_keeps_tag_names_whole_in_a_terminal_of(coded, wide, columns):
+    wide(columns)
     result = run("stats", "-w", coded.root)
     assert result.exit_code == 0, result.output
-    header = next(line for line in result.stdout.splitlines() if line.split()[:1] == ["doc"])
+    lines = result.stdout.splitlines()
+    header = next(line for line in lines if line.split()[:1] == ["doc"])
     assert header.split()[1:5] == ["factual", "disputed", "rhetorical", "framing"]
+    assert max(map(len, lines)) <= columns
 
 
 def test_stats_by_side_as_json(coded):

@@ -80,10 +80,19 @@ def stats_table(summary: Summary, width: int = 120) -> Table:
     """Counts per tag and group, and (when `width` leaves room) a bar per group made of one
     colour per tag."""
     bars = width >= 70 + 12 * len(summary.tags) + BAR_WIDTH
-    fold = width < 60 + 12 * len(summary.tags)  # tag names whole where they fit
+    # the columns of counts are as wide as their headers (each padded by 2); the groups'
+    # names get what is left, up to 28, and tag names fold only if not even 8 is left
+    counts = sum(len(tag) + 2 for tag in summary.tags) + (5 + 2) + (11 + 2) + (7 + 2)
+    room = width - counts - (BAR_WIDTH + 2 if bars else 0) - 2
+    fold = room < 8
     table = Table(title=f"Annotations by {summary.by}", title_justify="left", box=None)
     table.add_column(
-        summary.by, style="bold", no_wrap=True, overflow="ellipsis", min_width=10, max_width=28
+        summary.by,
+        style="bold",
+        no_wrap=True,
+        overflow="ellipsis",
+        min_width=8,
+        max_width=max(8, min(28, room)),
     )
     others = iter(_OTHER_STYLES * 10)
     styles = {tag: _TAG_STYLES.get(tag) or next(others) for tag in summary.tags}
