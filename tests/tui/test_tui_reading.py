@@ -8,7 +8,7 @@ import json
 import threading
 
 from textual.app import App
-from textual.widgets import Tree
+from textual.widgets import Static, Tree
 from textual.widgets._footer import FooterKey
 
 from briefreader.core.corpus import Corpus, Document
@@ -171,6 +171,26 @@ def test_a_failed_first_read_is_reported_and_reload_recovers(tui):
         assert app.view.document.id == AIR_JAN
 
     run_held(tui, scenario, fail=True)
+
+
+def test_a_first_document_that_cannot_be_read_says_why_in_its_place(tui):
+    (tui.workspace.corpus_dir / "aaa-empty.txt").write_bytes(b"")  # the first by id
+
+    async def scenario(app, pilot):
+        empty = app.query_one("#empty", Static)
+
+        def said() -> str:
+            return str(empty.content) if empty.display else ""
+
+        await tui.wait_for(pilot, lambda: "aaa-empty.txt" in said(), "why, in the view's place")
+        assert "empty file" in said() and "Choose another document" in said()
+        assert not app.view.display and app.is_running
+        app.open_document(AIR_JAN)
+        await tui.wait_for(pilot, lambda: app.view.document is not None, "another document")
+        await tui.settle(pilot)
+        assert app.view.display and not empty.display
+
+    tui.run(scenario, wait=False)
 
 
 def test_starts_on_the_first_document_with_the_library_focused(tui):

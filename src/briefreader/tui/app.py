@@ -235,13 +235,18 @@ class BriefreaderApp(AnnotationActions, App[None]):
         try:
             document = read_document(self.corpus, self.store, doc_id)
         except BriefreaderError as exc:
-            self.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            self.call_from_thread(self._cannot_open, exc)
             self._document_shown.set()
             return
         if get_current_worker().is_cancelled:
             return
         self.call_from_thread(self._show, document, passage, section)
         self._after_show(document)
+
+    def _cannot_open(self, error: BriefreaderError) -> None:
+        self.notify(str(error), severity="error", timeout=10)
+        if self.view.document is None:  # the first one: say so where it would be, not in a blank
+            self._empty(f"{error}\n\nChoose another document in the library.")
 
     # described, as Textual would otherwise describe the worker by the repr of its argument:
     # the whole document, 0.5 MB and 6 ms on the UI thread for the Baku Dialogues issue
