@@ -143,7 +143,7 @@ def test_search_with_no_hits_succeeds(built_workspace):
 def test_search_of_a_corpus_with_no_documents_says_so_in_one_line(tmp_path):
     (tmp_path / "corpus").mkdir()
     result = run("search", "Lachin", "-w", tmp_path)
-    assert_user_error(result, str(tmp_path / "corpus"), "no .txt or .md documents")
+    assert_user_error(result, str(tmp_path / "corpus"), "holds no .txt or .md documents")
     assert not (tmp_path / ".briefreader").exists()  # nothing built for nothing
 
 

@@ -79,12 +79,27 @@ _OTHER_STYLES = ("magenta", "cyan", "blue", "bright_black")
 def stats_table(summary: Summary, width: int = 120) -> Table:
     """Counts per tag and group, and (when `width` leaves room) a bar per group made of one
     colour per tag."""
-    bars = width >= 70 + 12 * len(summary.tags) + BAR_WIDTH
-    # the columns of counts are as wide as their headers (each padded by 2); the groups'
-    # names get what is left, up to 28, and tag names fold only if not even 8 is left
-    counts = sum(len(tag) + 2 for tag in summary.tags) + (5 + 2) + (11 + 2) + (7 + 2)
-    room = width - counts - (BAR_WIDTH + 2 if bars else 0) - 2
-    fold = room < 8
+    others = iter(_OTHER_STYLES * 10)
+    styles = {tag: _TAG_STYLES.get(tag) or next(others) for tag in summary.tags}
+    headers = [*summary.tags, "total", "¶ annotated", "orphans"]
+    groups = [*summary.groups, summary.total]
+    rows = [
+        [
+            *(str(group.counts.get(tag, 0)) for tag in summary.tags),
+            str(group.total),
+            f"{len(group.annotated)}/{group.passages} {group.share:.0%}",
+            str(group.orphans),
+        ]
+        for group in groups
+    ]
+    # each column of counts as wide as its header or widest cell, padded by 2; the groups'
+    # names get what is left (8 to 28), then a bar if 8 are still left for the names
+    columns = zip(headers, *rows, strict=True)
+    counts = sum(max(len(cell) for cell in column) + 2 for column in columns)
+    room = width - counts - 2
+    bars = room - (BAR_WIDTH + 2) >= 8 and width >= 70 + 12 * len(summary.tags) + BAR_WIDTH
+    if bars:
+        room -= BAR_WIDTH + 2
     table = Table(title=f"Annotations by {summary.by}", title_justify="left", box=None)
     table.add_column(
         summary.by,
@@ -94,28 +109,19 @@ def stats_table(summary: Summary, width: int = 120) -> Table:
         min_width=8,
         max_width=max(8, min(28, room)),
     )
-    others = iter(_OTHER_STYLES * 10)
-    styles = {tag: _TAG_STYLES.get(tag) or next(others) for tag in summary.tags}
-    for tag in summary.tags:
-        table.add_column(tag, justify="right", style=styles[tag], overflow="fold", no_wrap=not fold)
-    table.add_column("total", justify="right", min_width=5)
-    table.add_column("¶ annotated", justify="right", no_wrap=True, min_width=11)
-    table.add_column("orphans", justify="right", min_width=7)
+    for header in headers:
+        # tag names fold only where not even 8 columns are left for the names
+        table.add_column(
+            header, justify="right", style=styles.get(header), overflow="fold", no_wrap=room >= 8
+        )
     if bars:
-        table.add_column("", no_wrap=True, overflow="crop")
+        table.add_column("", no_wrap=True, overflow="crop", max_width=BAR_WIDTH)
     most = max((g.total for g in summary.groups), default=0) or 1
-    for group in [*summary.groups, summary.total]:
+    for group, cells in zip(groups, rows, strict=True):
         bar = Text()
         for tag in summary.tags:
             bar.append("█" * round(BAR_WIDTH * group.counts.get(tag, 0) / most), styles[tag])
-        cells = [
-            group.name,
-            *(str(group.counts.get(tag, 0)) for tag in summary.tags),
-            str(group.total),
-            f"{len(group.annotated)}/{group.passages} {group.share:.0%}",
-            str(group.orphans),
-        ]
-        if bars:
-            cells.append(bar if group.name != "all" else Text(""))
-        table.add_row(*cells, end_section=group is summary.groups[-1])
+        bar.truncate(BAR_WIDTH)  # each tag's share rounded up can add up to more
+        extra = [bar if group is not groups[-1] else Text("")] if bars else []
+        table.add_row(group.name, *cells, *extra, end_section=group is summary.groups[-1])
     return table

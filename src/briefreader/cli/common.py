@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.text import Text
 
-from briefreader.core.errors import Problem
+from briefreader.core.errors import Problem, WorkspaceError
 from briefreader.core.models import Hit
 from briefreader.core.workspace import Workspace, resolve
 
@@ -70,10 +70,12 @@ def progress_bar(label: str) -> Iterator:
 
 
 def updated_index(ws: Workspace, *, rebuild: bool = False, quiet: bool = False):
-    from briefreader.core.corpus import Corpus
+    from briefreader.core.corpus import NO_DOCUMENTS, Corpus
     from briefreader.core.index import SearchIndex  # whoosh loads only for commands that search
 
     index = SearchIndex(Corpus(ws))
+    if not index.corpus.documents:  # else every query would quietly match nothing
+        raise WorkspaceError(NO_DOCUMENTS, ws.corpus_dir)
     if not rebuild and index.is_current():
         return index, None
     with progress_bar("Indexing") as progress:

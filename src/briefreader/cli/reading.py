@@ -18,7 +18,7 @@ from briefreader.cli.common import (
     workspace_option,
 )
 from briefreader.core.corpus import Corpus, decode, read_bytes
-from briefreader.core.errors import DocumentError, WorkspaceError
+from briefreader.core.errors import DocumentError
 from briefreader.core.models import BlockKind, SearchResults
 from briefreader.rendering import hit_text
 
@@ -67,10 +67,7 @@ def search(query: str, workspace_path: Path | None, limit: int, as_json: bool) -
     """
     if limit < 1:
         raise Failure("--limit must be at least 1")
-    ws = resolve_workspace(workspace_path)
-    if not Corpus(ws).documents:  # else every query would quietly match nothing
-        raise WorkspaceError("holds no .txt or .md documents; add some, then search", ws.corpus_dir)
-    search_index, _ = updated_index(ws, quiet=as_json)
+    search_index, _ = updated_index(resolve_workspace(workspace_path), quiet=as_json)
     results = search_index.search(query, limit=limit)
     if as_json:
         click.echo(json.dumps(_results_json(results), ensure_ascii=False, indent=2))

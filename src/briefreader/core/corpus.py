@@ -18,6 +18,7 @@ from briefreader.core.textcache import TextCache
 from briefreader.core.workspace import Workspace
 
 DOCUMENT_SUFFIXES = frozenset({".txt", ".md"})
+NO_DOCUMENTS = "corpus/ holds no .txt or .md documents; add some"
 # Below this a non-UTF-8 file's detected encoding is trusted; above it the file is refused.
 _MAX_CHAOS = 0.1
 _BOMS = (
@@ -143,7 +144,7 @@ class Corpus:
                     )
                 )
         if not self.documents:
-            problems.append(Problem(self.root, "corpus/ holds no .txt or .md documents; add some"))
+            problems.append(Problem(self.root, NO_DOCUMENTS))
         return tuple(problems)
 
     def _info(self, doc_id: str, path: Path) -> DocumentInfo:
