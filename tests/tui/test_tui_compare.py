@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from textual.widgets import Input, OptionList
+from textual.widgets import Input, OptionList, Static
 
 from briefreader.core.annotations import AnnotationStore, make_annotation
 from briefreader.core.corpus import Corpus
@@ -261,21 +261,22 @@ async def to_side_by_side(tui, app, pilot) -> None:
 
 
 @pytest.mark.parametrize(
-    "broken, go, work",
+    "broken, go, work, status",
     [
-        ("briefreader.core.stats.summarize", to_stats, "Counting the annotations"),
+        ("briefreader.core.stats.summarize", to_stats, "Counting the annotations", "#stats-table"),
         (
             "briefreader.core.compare.counter_passages",
             to_counter_passages,
             "The search for counter-passages",
+            "#counter-status",
         ),
-        ("briefreader.core.compare.topic", to_topic, "The topic search"),
-        (None, to_side_by_side, "Highlighting the shared words"),
+        ("briefreader.core.compare.topic", to_topic, "The topic search", "#topic-status"),
+        (None, to_side_by_side, "Highlighting the shared words", None),
     ],
     ids=["statistics", "counter-passages", "topic", "side by side"],
 )
 def test_a_screens_work_that_fails_unexpectedly_is_reported_and_the_reader_goes_on(
-    tui, ws, monkeypatch, broken, go, work
+    tui, ws, monkeypatch, broken, go, work, status
 ):
     if broken is not None:
         monkeypatch.setattr(broken, a_bug)
@@ -287,6 +288,8 @@ def test_a_screens_work_that_fails_unexpectedly_is_reported_and_the_reader_goes_
         await tui.wait_for(pilot, lambda: notified, "a notice")
         assert notified == [f"{work} failed: a bug"]
         screen = app.screen
+        if status is not None:  # where it said what it was doing, it says what failed
+            assert str(screen.query_one(status, Static).content) == f"{work} failed: a bug"
         await pilot.press("escape")
         await tui.wait_for(pilot, lambda: app.screen is not screen, "the screen closed")
         assert app.is_running

@@ -40,6 +40,7 @@ def key_query(terms: tuple[str, ...]) -> str:
 class CounterScreen(ReportsFailures, Screen[Opened]):
     """The passages of other documents on what the current passage speaks of."""
 
+    STATUS = "#counter-status"
     BINDINGS = [
         Binding("escape", "close", "Back"),
         Binding("s", "side_by_side", "Side by side"),
@@ -224,6 +225,7 @@ class SideBySideScreen(ReportsFailures, Screen[None]):
 class TopicScreen(ReportsFailures, Screen[None]):
     """A query, and what each side's documents say about it, in columns."""
 
+    STATUS = "#topic-status"
     BINDINGS = [Binding("escape", "close", "Back")]
 
     def __init__(self, find: Callable[[str], Topic], query: str = "") -> None:

@@ -74,6 +74,7 @@ class HistoryInput(Input):
 
 
 class SearchScreen(ReportsFailures, Screen[Chosen | None]):
+    STATUS = "#search-status"
     BINDINGS = [Binding("escape", "close", "Back to reading")]
 
     def __init__(

@@ -18,6 +18,7 @@ from briefreader.tui.failures import ReportsFailures
 
 
 class StatsScreen(ReportsFailures, ModalScreen[None]):
+    STATUS = "#stats-table"
     BINDINGS = [Binding("escape,q", "dismiss", "Close")]
 
     def __init__(self, summarize: Callable[[str], Summary]) -> None:
