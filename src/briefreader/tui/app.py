@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Input, ProgressBar, Static
-from textual.worker import Worker, get_current_worker
+from textual.worker import get_current_worker
 
 from briefreader.core.corpus import Corpus, Document
 from briefreader.core.errors import BriefreaderError, ExportError, WorkspaceError
@@ -30,7 +30,7 @@ from briefreader.tui.annotating import (
     RETRY_INTERVAL,
     AnnotationActions,
 )
-from briefreader.tui.failures import report_failure
+from briefreader.tui.failures import ReportsFailures
 from briefreader.tui.widgets.annotation_list import AnnotationList
 from briefreader.tui.widgets.document_view import DocumentView
 from briefreader.tui.widgets.footer import Footer
@@ -54,7 +54,7 @@ READER_ACTIONS = {binding.action.split("(")[0] for binding in ANNOTATION_BINDING
 SAVE_DELAY = 1.0  # seconds: reading positions are saved once the reader pauses
 
 
-class BriefreaderApp(AnnotationActions, App[None]):
+class BriefreaderApp(ReportsFailures, AnnotationActions, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "briefreader"
 
@@ -848,9 +848,6 @@ class BriefreaderApp(AnnotationActions, App[None]):
         from briefreader.tui.screens.confirm import ConfirmScreen
 
         self.push_screen(ConfirmScreen(question, "Quit and lose them", "Keep working"), answer)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        report_failure(self, event)
 
     def on_unmount(self) -> None:
         self._cancel.set()
